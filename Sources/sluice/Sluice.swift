@@ -4,7 +4,26 @@ import ArgumentParser
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
-        abstract: "PostgreSQL analytics warehouse loader.",
-        subcommands: []
+        abstract: "Load JSON events into a partitioned PostgreSQL analytics warehouse.",
+        discussion: """
+            Sluice validates events against their contracts and bulk-COPYs them into a monthly-partitioned \
+            `events` table, with the compliance tables beside it.
+
+            Connection: --database-url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGPORT, \
+            PGDATABASE, PGUSER, PGPASSWORD, PGSERVICE), else the local cluster started by `sluice db start`.
+
+            First run on a fresh machine:
+              sluice db start          # a throwaway local PostgreSQL under .sluice/
+              sluice migrate           # create the tables
+              sluice partitions ensure # this month and the next three
+              sluice status
+            """,
+        version: "0.1.0",
+        subcommands: [
+            DatabaseCommand.self,
+            MigrateCommand.self,
+            PartitionsCommand.self,
+            StatusCommand.self,
+        ]
     )
 }

@@ -1,0 +1,99 @@
+/// The one error type of the Postgres module.
+///
+/// Server errors carry the fields PostgreSQL reports (`sqlState`, `detail`, `hint`, `constraint`, …).
+/// `description` is what a user sees: the message and SQLSTATE, never a password. `debugDescription`
+/// adds detail, hint, position and the statement.
+public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// What kind of failure this is. A struct over a private enum so cases can be added later.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: Sendable, Hashable {
+            case connectionFailed, server, copyFailed, decoding, badResult, closed
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The connection could not be made or was lost.
+        public static let connectionFailed = Code(.connectionFailed)
+        /// PostgreSQL reported an error (see `sqlState`).
+        public static let server = Code(.server)
+        /// Sending `COPY` data failed on the client side.
+        public static let copyFailed = Code(.copyFailed)
+        /// A value could not be decoded into the requested Swift type.
+        public static let decoding = Code(.decoding)
+        /// libpq returned a result this module did not expect.
+        public static let badResult = Code(.badResult)
+        /// The connection was closed by this process.
+        public static let closed = Code(.closed)
+
+        public var description: String {
+            switch base {
+            case .connectionFailed: "connection failed"
+            case .server: "server error"
+            case .copyFailed: "copy failed"
+            case .decoding: "decoding failed"
+            case .badResult: "unexpected result"
+            case .closed: "connection closed"
+            }
+        }
+    }
+
+    public var code: Code
+    /// Human-readable message (libpq's or the server's primary message).
+    public var message: String
+    /// The five-character SQLSTATE, e.g. `23505` (unique violation), `42P01` (undefined table).
+    public var sqlState: String?
+    public var detail: String?
+    public var hint: String?
+    public var constraint: String?
+    public var table: String?
+    public var column: String?
+    /// Where it happened, as `postgres://user@host:port/db` — never with a password.
+    public var endpoint: String?
+    /// The statement that failed (debug output only: it can hold literal values).
+    public var statement: String?
+
+    public init(
+        code: Code, message: String, sqlState: String? = nil, detail: String? = nil, hint: String? = nil,
+        constraint: String? = nil, table: String? = nil, column: String? = nil,
+        endpoint: String? = nil, statement: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+        self.detail = detail
+        self.hint = hint
+        self.constraint = constraint
+        self.table = table
+        self.column = column
+        self.endpoint = endpoint
+        self.statement = statement
+    }
+
+    /// True when the connection itself failed: SQLSTATE class 08, an administrator or crash shutdown
+    /// (57P01–57P03), or a socket error seen by libpq. The operation may be retried on a new connection.
+    public var isConnectionFailure: Bool {
+        if code == .connectionFailed || code == .closed { return true }
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
+    }
+
+    public var description: String {
+        if code == .connectionFailed, let endpoint {
+            return "cannot connect to \(endpoint): \(message)"
+        }
+        if let sqlState { return "\(message) (SQLSTATE \(sqlState))" }
+        return message
+    }
+
+    public var debugDescription: String {
+        var parts = ["PostgresError(\(code)): \(description)"]
+        if let detail { parts.append("detail: \(detail)") }
+        if let hint { parts.append("hint: \(hint)") }
+        if let constraint { parts.append("constraint: \(constraint)") }
+        if let table { parts.append("table: \(table)") }
+        if let column { parts.append("column: \(column)") }
+        if let endpoint { parts.append("endpoint: \(endpoint)") }
+        if let statement { parts.append("statement: \(statement)") }
+        return parts.joined(separator: "\n  ")
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply migrations/ then sql/.")
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import Warehouse
+
+/// How every database command finds its server.
+struct ConnectionOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "PostgreSQL URL or conninfo, e.g. postgres://user@host:5432/db. Overrides DATABASE_URL.",
+            valueName: "url"
+        )
+    )
+    var databaseURL: String?
+
+    /// The connection string in order of precedence: flag, `DATABASE_URL`, libpq's `PG*` variables
+    /// (empty string: libpq reads them), the running local cluster, libpq's defaults.
+    func resolvedConnectionString() -> String {
+        if let databaseURL, !databaseURL.isEmpty { return databaseURL }
+        let env = ProcessInfo.processInfo.environment
+        if let url = env["DATABASE_URL"], !url.isEmpty { return url }
+        let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE", "PGUSER"]
+        if libpqVariables.contains(where: { !(env[$0] ?? "").isEmpty }) { return "" }
+        if let local = LocalCluster().runningURL() { return local }
+        return ""
+    }
+
+    func connect() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(resolvedConnectionString())
+    }
+}
