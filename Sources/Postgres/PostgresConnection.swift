@@ -65,7 +65,9 @@ public actor PostgresConnection {
         handle = conn
         // Timestamps are exchanged in binary, but `now()::date`, `date_trunc` and the partition
         // bounds are read in the session time zone: make it UTC whatever the server default is.
-        try execute(unsafeSQL: "SET TIME ZONE 'UTC'")
+        // NOTICEs (`relation already exists, skipping`) would go to stderr through libpq's default
+        // notice processor; warnings and errors still arrive.
+        try execute(unsafeSQL: "SET TIME ZONE 'UTC'; SET client_min_messages = warning")
     }
 
     /// Closes the connection now (it also closes when the last reference goes away).
