@@ -28,7 +28,8 @@ let package = Package(
             name: "EventContracts",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            resources: [.copy("Schemas")]
         ),
         .target(
             name: "Warehouse",
