@@ -54,6 +54,11 @@ let package = Package(
             dependencies: ["Postgres"],
             path: "Tests/TestSupport"
         ),
+        .executableTarget(
+            name: "SluiceBench",
+            dependencies: ["EventContracts"],
+            path: "Sources/SluiceBench"
+        ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "EventContractsTests", dependencies: ["EventContracts"]),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Postgres", "TestSupport"]),

@@ -5,6 +5,6 @@ struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "PostgreSQL analytics warehouse loader.",
-        subcommands: []
+        subcommands: [ValidateCommand.self]
     )
 }
