@@ -127,8 +127,8 @@ public struct EventContractRegistry: Sendable {
             guard view[0].kind == .object else {
                 return .rejected([FieldError(field: "", message: "the top level must be a JSON object")])
             }
-            var normalizer = EventNormalizer(view: view, registry: self, contract: contract, context: context)
-            return normalizer.run()
+            var normalizer = EventNormalizer(view: view, store: store, contract: contract, errorCap: context.maxErrorsPerEvent)
+            return normalizer.run(contracts[contract], context: context)
         }
     }
 }

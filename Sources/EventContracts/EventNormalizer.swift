@@ -19,22 +19,20 @@ struct CanonicalFields {
 
 /// Validates one parsed line against its contract and maps it to a ``CanonicalEvent``. One per line.
 struct EventNormalizer {
+    // The context is passed to `run`/`finish` rather than stored: storing would copy (and
+    // retain) every policy collection once per event.
     let view: JSONView
-    let registry: EventContractRegistry
     let contract: Contract
-    let context: NormalizationContext
     var walker: SchemaWalker
 
-    init(view: JSONView, registry: EventContractRegistry, contract: Contract, context: NormalizationContext) {
+    init(view: JSONView, store: SchemaStore, contract: Contract, errorCap: Int) {
         self.view = view
-        self.registry = registry
         self.contract = contract
-        self.context = context
-        walker = SchemaWalker(view: view, store: registry.store, errorCap: max(1, context.maxErrorsPerEvent))
+        walker = SchemaWalker(view: view, store: store, errorCap: max(1, errorCap))
     }
 
-    mutating func run() -> Verdict {
-        guard let compiled = registry.contracts[contract] else {
+    mutating func run(_ compiledContract: CompiledContract?, context: NormalizationContext) -> Verdict {
+        guard let compiled = compiledContract else {
             return .rejected([FieldError(field: "", message: "contract \(contract.rawValue) has no schemas")])
         }
         let mapped: CanonicalFields?
@@ -46,7 +44,7 @@ struct EventNormalizer {
         case .recs: mapped = mapRecs(compiled)
         }
         guard let fields = mapped, walker.sink.isEmpty else { return .rejected(walker.sink.resolve(in: view)) }
-        return finish(fields)
+        return finish(fields, context: context)
     }
 
     // MARK: - Contracts
@@ -244,7 +242,7 @@ struct EventNormalizer {
         }
     }
 
-    private mutating func finish(_ fields: CanonicalFields) -> Verdict {
+    private mutating func finish(_ fields: CanonicalFields, context: NormalizationContext) -> Verdict {
         var occurredAt = context.receivedAt
         if let token = fields.occurredAt, view[token].kind == .string {
             guard let parsed = view.withString(token, Timestamp.parseMicroseconds) else {

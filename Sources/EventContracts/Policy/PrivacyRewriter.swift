@@ -44,14 +44,27 @@ struct NameMatcher: Sendable, Equatable {
 }
 
 /// A ``PrivacyPolicy`` prepared for the hot path (name matchers, keys). Rebuilt whenever the
-/// context's policy changes.
-struct CompiledPrivacy: Sendable {
+/// context's policy changes. A class so contexts and rewriters share it without copying.
+///
+/// `@unchecked Sendable`: all stored properties are immutable after `init`; the prefilter table is
+/// written only there.
+final class CompiledPrivacy: @unchecked Sendable {
     let policy: PrivacyPolicy
     let email: NameMatcher
     let phone: NameMatcher
     let freeForm: NameMatcher
     let ipAddress: NameMatcher
     let medical: [Contract: [String: NameMatcher]]
+    /// Per normalized length, a bit per first byte (mod 64) of the rule names of that length: most
+    /// keys are dismissed by this one load. Written only in `init`, freed in `deinit`.
+    private let interesting: UnsafeMutablePointer<UInt64>
+
+    deinit { interesting.deallocate() }
+
+    @inline(__always)
+    func mayMatch(length: Int, first: UInt8) -> Bool {
+        length < 64 && interesting[length] & (1 << UInt64(first & 63)) != 0
+    }
     // Raw bytes, not `SymmetricKey` (not `Sendable`); a key is made only when a value is hashed or sealed.
     let hashSecret: [UInt8]?
     let medicalKeyBytes: [UInt8]?
@@ -63,6 +76,14 @@ struct CompiledPrivacy: Sendable {
         freeForm = NameMatcher(policy.freeFormFieldNames)
         ipAddress = NameMatcher(policy.ipAddressFieldNames)
         medical = policy.medicalFields.mapValues { types in types.mapValues { NameMatcher($0) } }
+        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        table.initialize(repeating: 0, count: 64)
+        for name in policy.emailFieldNames + policy.phoneFieldNames + policy.freeFormFieldNames + policy.ipAddressFieldNames
+            + policy.medicalFields.values.flatMap({ $0.values.flatMap { $0 } }) {
+            let normalized = name.utf8.compactMap(NameMatcher.normalize)
+            if let first = normalized.first, normalized.count < 64 { table[normalized.count] |= 1 << UInt64(first & 63) }
+        }
+        interesting = table
         hashSecret = policy.piiHashSecret.flatMap { $0.isEmpty ? nil : $0 }
         medicalKeyBytes = policy.medicalKey.flatMap { $0.bytes.count == 32 ? $0.bytes : nil }
     }
@@ -127,6 +148,22 @@ struct PrivacyRewriter {
     private mutating func visitMember(key: Int, value: Int, freeForm: Bool) {
         let valueKind = view[value].kind
         let name = view.rawString(key)
+        if !view[key].isEscaped {
+            var length = 0
+            var first: UInt8 = 0
+            for byte in name where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
+                if length == 0 { first = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+                length &+= 1
+            }
+            if !privacy.mayMatch(length: length, first: first) {
+                switch valueKind {
+                case .object, .array: visit(value, freeForm: freeForm)
+                case .string: if freeForm { checkFreeFormValue(value) }
+                case .number, .trueLiteral, .falseLiteral, .null: break
+                }
+                return
+            }
+        }
         if let medical, valueKind != .null, matches(medical, key, name) {
             return encryptMedical(value)
         }
