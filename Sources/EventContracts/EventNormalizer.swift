@@ -282,8 +282,8 @@ struct EventNormalizer {
         let payload: [UInt8]
         switch rewriter.rewrite(root: fields.payload) {
         case .success(let bytes): payload = bytes
-        case .failure(let error):
-            walker.sink.add(Int(error.token), error.message)
+        case .failure(let failure):
+            for error in failure.errors { walker.sink.add(Int(error.token), error.message) }
             return .rejected(walker.sink.resolve(in: view))
         }
         if !rewriter.flags.isEmpty { flags.append(contentsOf: rewriter.flags.sorted()) }

@@ -103,7 +103,7 @@ struct PrivacyRewriter {
     let tenantId: String
     private(set) var edits: [(token: Int, edit: Edit)] = []
     private(set) var flags: Set<String> = []
-    private(set) var failure: PendingError?
+    private(set) var failures: [PendingError] = []
 
     init(view: JSONView, privacy: CompiledPrivacy, contract: Contract, type: String, tenantId: String) {
         self.view = view
@@ -114,9 +114,9 @@ struct PrivacyRewriter {
     }
 
     /// Walks the payload at `root` and returns its bytes after the rules, or the reason it cannot be stored.
-    mutating func rewrite(root: Int) -> Result<[UInt8], PendingError> {
+    mutating func rewrite(root: Int) -> Result<[UInt8], PrivacyFailure> {
         visit(root, freeForm: false)
-        if let failure { return .failure(failure) }
+        if !failures.isEmpty { return .failure(PrivacyFailure(errors: failures)) }
         if edits.isEmpty { return .success(Array(view.rawValue(root))) }
         var out: [UInt8] = []
         out.reserveCapacity(view.rawValue(root).count + 64)
@@ -248,8 +248,8 @@ struct PrivacyRewriter {
             flags.insert("medical_stripped")
         case .encrypt:
             guard let key = privacy.medicalKeyBytes.map({ SymmetricKey(data: $0) }), let keyID = privacy.policy.medicalKey?.id else {
-                failure = PendingError(token: Int32(value), missingField: nil,
-                                       message: "medical field cannot be stored: no 32-byte medical encryption key is configured (privacy.medicalKey)")
+                failures.append(PendingError(token: Int32(value), missingField: nil,
+                                             message: "medical field cannot be stored: no 32-byte medical encryption key is configured (privacy.medicalKey)"))
                 return
             }
             do {
@@ -257,7 +257,7 @@ struct PrivacyRewriter {
                 edits.append((value, .replace(sealed)))
                 flags.insert("medical_encrypted")
             } catch {
-                failure = PendingError(token: Int32(value), missingField: nil, message: "medical field encryption failed: \(error)")
+                failures.append(PendingError(token: Int32(value), missingField: nil, message: "medical field encryption failed: \(error)"))
             }
         }
     }
@@ -322,6 +322,11 @@ struct PrivacyRewriter {
             out.append(contentsOf: view.rawValue(index))
         }
     }
+}
+
+/// Why a payload cannot be stored under the privacy rules (each with its field).
+struct PrivacyFailure: Error {
+    var errors: [PendingError]
 }
 
 /// Value patterns for PII inside free-form objects, where field names say nothing.

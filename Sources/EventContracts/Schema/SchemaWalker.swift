@@ -1,3 +1,5 @@
+import Foundation
+
 /// One reason an event was rejected: where (a JSON Pointer into the input line, `""` for the whole
 /// line) and why, phrased for the producer.
 public struct FieldError: Sendable, Equatable, CustomStringConvertible {
@@ -103,11 +105,6 @@ enum JSONPointer {
     }
 }
 
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}
 
 /// Checks one value of the tape against one compiled node, recursively. Reads schema tables
 /// through raw pointers: no reference counting, no `String`, no allocation unless an error is found.
