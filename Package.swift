@@ -28,7 +28,10 @@ let package = Package(
             name: "EventContracts",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The JSON Schema documents are the readable source; the binary embeds them
+            // (SchemaDocuments+Embedded.swift, checked equal by SchemaDocumentTests).
+            exclude: ["Schemas"]
         ),
         .target(
             name: "Warehouse",
@@ -52,6 +55,11 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["Postgres"],
             path: "Tests/TestSupport"
+        ),
+        .executableTarget(
+            name: "SluiceBench",
+            dependencies: ["EventContracts"],
+            path: "Sources/SluiceBench"
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "EventContractsTests", dependencies: ["EventContracts"]),

@@ -17,6 +17,9 @@ struct Sluice: AsyncParsableCommand {
               sluice migrate           # create the tables
               sluice partitions ensure # this month and the next three
               sluice status
+
+            Check events offline, without a database:
+              sluice validate --contract pocm events.ndjson
             """,
         version: "0.1.0",
         subcommands: [
@@ -24,6 +27,7 @@ struct Sluice: AsyncParsableCommand {
             MigrateCommand.self,
             PartitionsCommand.self,
             StatusCommand.self,
+            ValidateCommand.self,
         ]
     )
 }

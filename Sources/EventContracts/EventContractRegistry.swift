@@ -1,0 +1,134 @@
+/// The schema documents shipped with Sluice (`Sources/EventContracts/Schemas/<contract>/<type>.v<N>.json`).
+public enum SchemaDocuments {
+    /// One document's identity as declared in its `x-sluice-*` annotations.
+    public struct Info: Sendable, Equatable {
+        /// Path under `Schemas/`, e.g. `pocm/cart.v1.json`.
+        public var path: String
+        /// Contract the document belongs to.
+        public var contract: Contract
+        /// Event type, or `envelope` for a contract's envelope.
+        public var type: String
+        /// Schema version.
+        public var version: Int
+        /// True for pocm types without a payload schema (any JSON object accepted).
+        public var isOpen: Bool
+    }
+}
+
+/// One event type of a contract: its name and the compiled node of each schema version.
+struct CompiledEventType: Sendable {
+    var name: [UInt8]
+    var nameString: String
+    var versions: [(version: Int, node: Int32)]
+}
+
+/// A contract's compiled schemas.
+struct CompiledContract: Sendable {
+    var envelope: [(version: Int, node: Int32)] = []
+    var types: [CompiledEventType] = []
+
+    func type(named bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        for (index, type) in types.enumerated() where type.name.count == bytes.count {
+            if type.name.withUnsafeBufferPointer({ name in
+                guard let a = name.baseAddress, let b = bytes.baseAddress else { return name.count == bytes.count }
+                return memcmpEqual(a, b, bytes.count)
+            }) { return index }
+        }
+        return nil
+    }
+}
+
+/// Every contract's schemas, compiled once at start-up, and the validator/normalizer that uses
+/// them. Immutable and `Sendable`: share one instance across all loader tasks.
+///
+/// ```swift
+/// let registry = try EventContractRegistry()
+/// let context = NormalizationContext(tenantId: "acme")
+/// switch registry.process(line: bytes, contract: .pocm, context: context) {
+/// case .accepted(let event): …
+/// case .rejected(let errors): …   // dead letter with errors
+/// case .sampledOut, .optedOut: …  // count
+/// }
+/// ```
+public struct EventContractRegistry: Sendable {
+    let store: SchemaStore
+    let contracts: [Contract: CompiledContract]
+    /// The documents compiled into this registry.
+    public let documents: [SchemaDocuments.Info]
+
+    /// Compiles the embedded schema documents. Throws only if a shipped document is broken
+    /// (a build defect the test suite catches), never because of input.
+    public init() throws {
+        try self.init(documents: SchemaDocuments.embedded)
+    }
+
+    /// Compiles the given documents (`path`, JSON text); for tests and tools.
+    init(documents sources: [(path: String, json: String)]) throws {
+        var compiler = SchemaCompiler()
+        var contracts: [Contract: CompiledContract] = [:]
+        var infos: [SchemaDocuments.Info] = []
+        for (path, json) in sources {
+            let root: JSONValue
+            switch JSONValue.parse(json) {
+            case .success(let value): root = value
+            case .failure(let error):
+                throw SchemaCompileError(document: path, location: "", message: "invalid JSON at byte \(error.offset): \(error.message)")
+            }
+            guard case .string(let contractName)? = root["x-sluice-contract"], let contract = Contract(rawValue: contractName),
+                  case .string(let type)? = root["x-sluice-type"], case .number(let versionNumber)? = root["x-sluice-version"] else {
+                throw SchemaCompileError(document: path, location: "", message: "x-sluice-contract, x-sluice-type and x-sluice-version are required")
+            }
+            let version = Int(versionNumber)
+            let node = try compiler.compileDocument(named: path, root)
+            var compiled = contracts[contract] ?? CompiledContract()
+            if type == "envelope" {
+                compiled.envelope.append((version, node))
+            } else if let index = compiled.types.firstIndex(where: { $0.nameString == type }) {
+                compiled.types[index].versions.append((version, node))
+            } else {
+                compiled.types.append(CompiledEventType(name: Array(type.utf8), nameString: type, versions: [(version, node)]))
+            }
+            contracts[contract] = compiled
+            var isOpen = false
+            if case .bool(true)? = root["x-sluice-open"] { isOpen = true }
+            infos.append(SchemaDocuments.Info(path: path, contract: contract, type: type, version: version, isOpen: isOpen))
+        }
+        store = SchemaStore(builder: compiler.builder)
+        self.contracts = contracts
+        documents = infos
+    }
+
+    /// The event types a contract accepts (growthos: its single `event` document).
+    public func eventTypes(of contract: Contract) -> [String] {
+        contracts[contract]?.types.map(\.nameString) ?? []
+    }
+
+    /// Validates and normalizes one input line (without its newline).
+    public func process(line: [UInt8], contract: Contract, context: NormalizationContext) -> Verdict {
+        line.withUnsafeBytes { process(line: $0, contract: contract, context: context) }
+    }
+
+    /// Validates and normalizes one input line (without its newline), reading the bytes once.
+    /// Safe to call concurrently from many tasks.
+    public func process(line: UnsafeRawBufferPointer, contract: Contract, context: NormalizationContext) -> Verdict {
+        guard line.count <= context.limits.maxLineBytes else {
+            return .rejected([FieldError(field: "", message: "line is \(line.count) bytes; the limit is \(context.limits.maxLineBytes) bytes")])
+        }
+        let tape: JSONTape
+        switch JSONTapeReader.read(line, maxDepth: context.limits.maxDepth) {
+        case .failure(let error):
+            return .rejected([FieldError(field: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
+        case .success(let parsed):
+            tape = parsed
+        }
+        guard let base = line.baseAddress else { return .rejected([FieldError(field: "", message: "empty line")]) }
+        return tape.tokens.withUnsafeBufferPointer { tokens in
+            let view = JSONView(bytes: base.assumingMemoryBound(to: UInt8.self), tokens: tokens)
+            guard view[0].kind == .object else {
+                return .rejected([FieldError(field: "", message: "the top level must be a JSON object")])
+            }
+            var normalizer = EventNormalizer(view: view, store: store, contract: contract, errorCap: context.maxErrorsPerEvent)
+            return normalizer.run(contracts[contract], context: context)
+        }
+    }
+}

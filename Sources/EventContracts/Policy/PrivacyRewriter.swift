@@ -1,0 +1,459 @@
+import Crypto
+import Foundation
+
+/// Field names compared ignoring ASCII case, `_` and `-` (`phoneNumber` = `phone_number`),
+/// bucketed by normalized length so most keys are dismissed without a byte comparison.
+struct NameMatcher: Sendable, Equatable {
+    private var buckets: [[[UInt8]]] = Array(repeating: [], count: 65)
+    private(set) var isEmpty = true
+
+    init(_ names: [String]) {
+        for name in names {
+            let normalized = name.utf8.compactMap(NameMatcher.normalize)
+            guard normalized.count <= 64 else { continue }
+            buckets[normalized.count].append(normalized)
+            isEmpty = false
+        }
+    }
+
+    @inline(__always)
+    static func normalize(_ byte: UInt8) -> UInt8? {
+        if byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") { return nil }
+        return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
+    func matches(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !isEmpty else { return false }
+        var length = 0
+        for byte in key where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") { length += 1 }
+        guard length <= 64 else { return false }
+        let candidates = buckets[length]
+        guard !candidates.isEmpty else { return false }
+        for candidate in candidates {
+            var position = 0
+            var equal = true
+            for byte in key {
+                guard let normalized = NameMatcher.normalize(byte) else { continue }
+                if candidate[position] != normalized { equal = false; break }
+                position += 1
+            }
+            if equal { return true }
+        }
+        return false
+    }
+}
+
+/// A ``PrivacyPolicy`` prepared for the hot path (name matchers, keys). Rebuilt whenever the
+/// context's policy changes. A class so contexts and rewriters share it without copying.
+///
+/// `@unchecked Sendable`: all stored properties are immutable after `init`; the prefilter table is
+/// written only there.
+final class CompiledPrivacy: @unchecked Sendable {
+    let policy: PrivacyPolicy
+    let email: NameMatcher
+    let phone: NameMatcher
+    let freeForm: NameMatcher
+    let ipAddress: NameMatcher
+    let medical: [Contract: [String: NameMatcher]]
+    /// Per normalized length, a bit per first byte (mod 64) of the rule names of that length: most
+    /// keys are dismissed by this one load. Written only in `init`, freed in `deinit`.
+    private let interesting: UnsafeMutablePointer<UInt64>
+
+    deinit { interesting.deallocate() }
+
+    @inline(__always)
+    func mayMatch(length: Int, first: UInt8) -> Bool {
+        length < 64 && interesting[length] & (1 << UInt64(first & 63)) != 0
+    }
+    // Raw bytes, not `SymmetricKey` (not `Sendable`); a key is made only when a value is hashed or sealed.
+    let hashSecret: [UInt8]?
+    let medicalKeyBytes: [UInt8]?
+
+    init(_ policy: PrivacyPolicy) {
+        self.policy = policy
+        email = NameMatcher(policy.emailFieldNames)
+        phone = NameMatcher(policy.phoneFieldNames)
+        freeForm = NameMatcher(policy.freeFormFieldNames)
+        ipAddress = NameMatcher(policy.ipAddressFieldNames)
+        medical = policy.medicalFields.mapValues { types in types.mapValues { NameMatcher($0) } }
+        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        table.initialize(repeating: 0, count: 64)
+        for name in policy.emailFieldNames + policy.phoneFieldNames + policy.freeFormFieldNames + policy.ipAddressFieldNames
+            + policy.medicalFields.values.flatMap({ $0.values.flatMap { $0 } }) {
+            let normalized = name.utf8.compactMap(NameMatcher.normalize)
+            if let first = normalized.first, normalized.count < 64 { table[normalized.count] |= 1 << UInt64(first & 63) }
+        }
+        interesting = table
+        hashSecret = policy.piiHashSecret.flatMap { $0.isEmpty ? nil : $0 }
+        medicalKeyBytes = policy.medicalKey.flatMap { $0.bytes.count == 32 ? $0.bytes : nil }
+    }
+}
+
+/// Applies the privacy rules to one payload subtree: collects edits in one walk, then re-emits
+/// the payload only if something changed (the common case copies the original bytes once).
+struct PrivacyRewriter {
+    enum Edit {
+        case remove
+        case replace([UInt8])
+    }
+
+    let view: JSONView
+    let privacy: CompiledPrivacy
+    let medical: NameMatcher?
+    let tenantId: String
+    private(set) var edits: [(token: Int, edit: Edit)] = []
+    private(set) var flags: Set<String> = []
+    private(set) var failures: [PendingError] = []
+
+    init(view: JSONView, privacy: CompiledPrivacy, contract: Contract, type: String, tenantId: String) {
+        self.view = view
+        self.privacy = privacy
+        self.tenantId = tenantId
+        let matcher = privacy.medical[contract]?[type]
+        medical = matcher?.isEmpty == false ? matcher : nil
+    }
+
+    /// Walks the payload at `root` and returns its bytes after the rules, or the reason it cannot be stored.
+    mutating func rewrite(root: Int) -> Result<[UInt8], PrivacyFailure> {
+        visit(root, freeForm: false)
+        if !failures.isEmpty { return .failure(PrivacyFailure(errors: failures)) }
+        if edits.isEmpty { return .success(Array(view.rawValue(root))) }
+        var out: [UInt8] = []
+        out.reserveCapacity(view.rawValue(root).count + 64)
+        emit(root, into: &out)
+        return .success(out)
+    }
+
+    private mutating func visit(_ index: Int, freeForm: Bool) {
+        let token = view[index]
+        switch token.kind {
+        case .object:
+            var key = index + 1
+            while key < Int(token.next) {
+                let value = key + 1
+                visitMember(key: key, value: value, freeForm: freeForm)
+                key = Int(view[value].next)
+            }
+        case .array:
+            var child = index + 1
+            while child < Int(token.next) {
+                if freeForm, view[child].kind == .string { checkFreeFormValue(child) } else { visit(child, freeForm: freeForm) }
+                child = Int(view[child].next)
+            }
+        case .string, .number, .trueLiteral, .falseLiteral, .null:
+            break
+        }
+    }
+
+    private mutating func visitMember(key: Int, value: Int, freeForm: Bool) {
+        let valueKind = view[value].kind
+        let name = view.rawString(key)
+        if !view[key].isEscaped {
+            var length = 0
+            var first: UInt8 = 0
+            for byte in name where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
+                if length == 0 { first = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+                length &+= 1
+            }
+            if !privacy.mayMatch(length: length, first: first) {
+                switch valueKind {
+                case .object, .array: visit(value, freeForm: freeForm)
+                case .string: if freeForm { checkFreeFormValue(value) }
+                case .number, .trueLiteral, .falseLiteral, .null: break
+                }
+                return
+            }
+        }
+        if let medical, valueKind != .null, matches(medical, key, name) {
+            return encryptMedical(value)
+        }
+        let isScalar = valueKind == .string || valueKind == .number
+        if isScalar, matches(privacy.email, key, name) { return handlePII(value, kind: .email) }
+        if isScalar, matches(privacy.phone, key, name) { return handlePII(value, kind: .phone) }
+        if valueKind == .string, matches(privacy.ipAddress, key, name) { return handleIPAddress(value) }
+        switch valueKind {
+        case .object, .array:
+            visit(value, freeForm: freeForm || matches(privacy.freeForm, key, name))
+        case .string:
+            if freeForm { checkFreeFormValue(value) }
+        case .number, .trueLiteral, .falseLiteral, .null:
+            break
+        }
+    }
+
+    private func matches(_ matcher: NameMatcher, _ key: Int, _ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        if !view[key].isEscaped { return matcher.matches(raw) }
+        return view.withString(key) { matcher.matches($0) }
+    }
+
+    private enum PIIKind { case email, phone }
+
+    private mutating func checkFreeFormValue(_ value: Int) {
+        let kind: PIIKind? = view.withString(value) { text in
+            if PIIPatterns.looksLikeEmail(text) { return .email }
+            if PIIPatterns.looksLikePhone(text) { return .phone }
+            return nil
+        }
+        if let kind { handlePII(value, kind: kind) }
+    }
+
+    private mutating func handlePII(_ value: Int, kind: PIIKind) {
+        guard privacy.policy.piiAction == .hash, let secret = privacy.hashSecret else {
+            edits.append((value, .remove))
+            flags.insert("pii_stripped")
+            return
+        }
+        // Normalize first so the same address or number always hashes the same way.
+        var normalized: [UInt8]
+        switch kind {
+        case .email:
+            normalized = view[value].kind == .string ? view.decodedString(value) : Array(view.rawValue(value))
+            normalized = normalized.filter { $0 != 0x20 }.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        case .phone:
+            let text = view[value].kind == .string ? view.decodedString(value) : Array(view.rawValue(value))
+            normalized = text.filter { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "+") }
+        }
+        let mac = HMAC<SHA256>.authenticationCode(for: normalized, using: SymmetricKey(data: secret))
+        var out = Array("\"hmac-sha256:".utf8)
+        let digits = Array("0123456789abcdef".utf8)
+        for byte in mac {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        out.append(UInt8(ascii: "\""))
+        edits.append((value, .replace(out)))
+        flags.insert("pii_hashed")
+    }
+
+    private mutating func handleIPAddress(_ value: Int) {
+        switch privacy.policy.ipAddressAction {
+        case .keep:
+            return
+        case .strip:
+            edits.append((value, .remove))
+        case .truncate:
+            if let truncated = view.withString(value, IPAddressTruncation.truncate) {
+                edits.append((value, .replace(Array("\"\(truncated)\"".utf8))))
+            } else {
+                edits.append((value, .remove))
+            }
+        }
+        flags.insert("ip_truncated")
+    }
+
+    private mutating func encryptMedical(_ value: Int) {
+        switch privacy.policy.medicalAction {
+        case .strip:
+            edits.append((value, .remove))
+            flags.insert("medical_stripped")
+        case .encrypt:
+            guard let key = privacy.medicalKeyBytes.map({ SymmetricKey(data: $0) }), let keyID = privacy.policy.medicalKey?.id else {
+                failures.append(PendingError(token: Int32(value), missingField: nil,
+                                             message: "medical field cannot be stored: no 32-byte medical encryption key is configured (privacy.medicalKey)"))
+                return
+            }
+            do {
+                let sealed = try MedicalFieldCipher.seal(Array(view.rawValue(value)), key: key, keyID: keyID, tenantId: tenantId)
+                edits.append((value, .replace(sealed)))
+                flags.insert("medical_encrypted")
+            } catch {
+                failures.append(PendingError(token: Int32(value), missingField: nil, message: "medical field encryption failed: \(error)"))
+            }
+        }
+    }
+
+    private func edit(for token: Int) -> Edit? {
+        edits.first { $0.token == token }?.edit
+    }
+
+    private func hasEdit(inside index: Int) -> Bool {
+        let end = Int(view[index].next)
+        return edits.contains { $0.token >= index && $0.token < end }
+    }
+
+    private func emit(_ index: Int, into out: inout [UInt8]) {
+        if let edit = edit(for: index) {
+            switch edit {
+            case .replace(let bytes): out.append(contentsOf: bytes)
+            case .remove: out.append(contentsOf: Array("null".utf8))
+            }
+            return
+        }
+        guard hasEdit(inside: index) else {
+            out.append(contentsOf: view.rawValue(index))
+            return
+        }
+        let token = view[index]
+        switch token.kind {
+        case .object:
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            var key = index + 1
+            while key < Int(token.next) {
+                let value = key + 1
+                if case .remove? = edit(for: value) {
+                    key = Int(view[value].next)
+                    continue
+                }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: view.rawValue(key))
+                out.append(UInt8(ascii: ":"))
+                emit(value, into: &out)
+                key = Int(view[value].next)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array:
+            out.append(UInt8(ascii: "["))
+            var first = true
+            var child = index + 1
+            while child < Int(token.next) {
+                if case .remove? = edit(for: child) {
+                    child = Int(view[child].next)
+                    continue
+                }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                emit(child, into: &out)
+                child = Int(view[child].next)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .string, .number, .trueLiteral, .falseLiteral, .null:
+            out.append(contentsOf: view.rawValue(index))
+        }
+    }
+}
+
+/// Why a payload cannot be stored under the privacy rules (each with its field).
+struct PrivacyFailure: Error {
+    var errors: [PendingError]
+}
+
+/// Value patterns for PII inside free-form objects, where field names say nothing.
+enum PIIPatterns {
+    /// `local@domain.tld`, no spaces, one `@`.
+    static func looksLikeEmail(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count >= 5, text.count <= 254, let at = text.firstIndex(of: UInt8(ascii: "@")), at > 0 else { return false }
+        let domain = text[(at + 1)...]
+        guard let dot = domain.lastIndex(of: UInt8(ascii: ".")), dot > at + 1, dot < text.count - 1 else { return false }
+        return !text.contains { $0 <= 0x20 } && !domain.contains(UInt8(ascii: "@"))
+    }
+
+    /// Digits with phone punctuation (`+ - ( ) . space`): `+` and 8–15 digits, or 10–15 digits.
+    /// ISO dates (`2024-05-01`) are not phones.
+    static func looksLikePhone(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count >= 8, text.count <= 24 else { return false }
+        var digits = 0
+        for (index, byte) in text.enumerated() {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+            case UInt8(ascii: "+"): if index != 0 { return false }
+            case UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: " "), UInt8(ascii: "."): continue
+            default: return false
+            }
+        }
+        if text.count >= 10, Timestamp.parseDate(text, 0) != nil { return false }
+        return text[0] == UInt8(ascii: "+") ? (8...15).contains(digits) : (10...15).contains(digits)
+    }
+}
+
+/// IPv4 → /24, IPv6 → /48, for seed 002's `ip_address`.
+enum IPAddressTruncation {
+    static func truncate(_ text: UnsafeBufferPointer<UInt8>) -> String? {
+        if let octets = parseIPv4(text) { return "\(octets[0]).\(octets[1]).\(octets[2]).0" }
+        if let groups = parseIPv6(text) {
+            return groups[0..<3].map { String($0, radix: 16) }.joined(separator: ":") + "::"
+        }
+        return nil
+    }
+
+    static func parseIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [Int]? {
+        var octets: [Int] = []
+        var current = -1
+        var digits = 0
+        for byte in text {
+            if byte == UInt8(ascii: ".") {
+                guard current >= 0 else { return nil }
+                octets.append(current); current = -1; digits = 0
+            } else if byte &- 48 < 10 {
+                digits += 1
+                guard digits <= 3 else { return nil }
+                current = max(current, 0) * 10 + Int(byte - 48)
+                guard current <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard current >= 0 else { return nil }
+        octets.append(current)
+        return octets.count == 4 ? octets : nil
+    }
+
+    static func parseIPv6(_ text: UnsafeBufferPointer<UInt8>) -> [UInt16]? {
+        let string = String(decoding: text, as: UTF8.self)
+        let halves = string.components(separatedBy: "::")
+        guard halves.count <= 2, !string.isEmpty else { return nil }
+        func groups(_ part: String) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var result: [UInt16] = []
+            for piece in part.split(separator: ":", omittingEmptySubsequences: false) {
+                guard (1...4).contains(piece.count), let value = UInt16(piece, radix: 16) else { return nil }
+                result.append(value)
+            }
+            return result
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        if halves.count == 1 { return head.count == 8 ? head : nil }
+        guard let tail = groups(halves[1]), head.count + tail.count <= 7 else { return nil }
+        return head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+    }
+}
+
+/// AES-256-GCM envelopes for medical fields: `{"enc":"AES-256-GCM","kid":…,"ct":base64(nonce|ciphertext|tag)}`.
+/// The tenant is authenticated data, so a ciphertext cannot be moved to another tenant's row.
+public enum MedicalFieldCipher {
+    static func seal(_ plaintext: [UInt8], key: SymmetricKey, keyID: String, tenantId: String) throws -> [UInt8] {
+        let box = try AES.GCM.seal(plaintext, using: key, authenticating: Array("sluice-medical-v1|\(tenantId)".utf8))
+        guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
+        var out = Array("{\"enc\":\"AES-256-GCM\",\"kid\":".utf8)
+        out.append(contentsOf: JSONText.quoted(keyID))
+        out.append(contentsOf: Array(",\"ct\":\"".utf8))
+        out.append(contentsOf: Array(combined.base64EncodedString().utf8))
+        out.append(contentsOf: Array("\"}".utf8))
+        return out
+    }
+
+    /// Opens an envelope's `ct` (base64) for a compliance export: returns the original JSON value bytes.
+    public static func open(ciphertext base64: String, key: MedicalFieldKey, tenantId: String) throws -> [UInt8] {
+        guard let combined = Data(base64Encoded: base64) else { throw CryptoKitError.incorrectParameterSize }
+        let box = try AES.GCM.SealedBox(combined: combined)
+        let plain = try AES.GCM.open(box, using: SymmetricKey(data: key.bytes), authenticating: Array("sluice-medical-v1|\(tenantId)".utf8))
+        return Array(plain)
+    }
+}
+
+/// Minimal JSON string output for the few strings Sluice writes itself.
+enum JSONText {
+    static func quoted(_ text: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+
+    static func quotedString(_ text: String) -> String {
+        String(decoding: quoted(text), as: UTF8.self)
+    }
+}

@@ -1,0 +1,139 @@
+/// JSON types a compiled node accepts (bit set; `0` accepts anything).
+struct JSONTypeSet: OptionSet, Sendable {
+    let rawValue: UInt8
+    static let string = JSONTypeSet(rawValue: 1)
+    static let integer = JSONTypeSet(rawValue: 2)
+    static let number = JSONTypeSet(rawValue: 4)
+    static let boolean = JSONTypeSet(rawValue: 8)
+    static let object = JSONTypeSet(rawValue: 16)
+    static let array = JSONTypeSet(rawValue: 32)
+    static let null = JSONTypeSet(rawValue: 64)
+
+    var names: String {
+        var parts: [String] = []
+        if contains(.string) { parts.append("string") }
+        if contains(.integer) { parts.append("integer") }
+        if contains(.number) { parts.append("number") }
+        if contains(.boolean) { parts.append("boolean") }
+        if contains(.object) { parts.append("object") }
+        if contains(.array) { parts.append("array") }
+        if contains(.null) { parts.append("null") }
+        return parts.joined(separator: " or ")
+    }
+}
+
+/// A run of bytes in ``SchemaStore/bytes`` (property names, enum values).
+struct ByteRange: Sendable {
+    var offset: Int32
+    var length: Int32
+}
+
+/// Several entries of a side table owned by a node.
+struct TableRange: Sendable {
+    var start: Int32 = 0
+    var count: Int32 = 0
+}
+
+/// One property of an object node: its name and the node validating its value.
+struct PropertyEntry: Sendable {
+    var name: ByteRange
+    var node: Int32
+}
+
+/// The `if`/`then`/`else` subset the seeds need: "if these properties are present (and one of
+/// them equals a constant) then require these, else require those", each side possibly with
+/// `anyOf` alternatives of required sets.
+struct ConditionalRule: Sendable {
+    var ifPresent: UInt64
+    /// Property slot whose string value must equal `constValue`, or -1.
+    var constSlot: Int32
+    var constValue: ByteRange
+    var thenRequired: UInt64
+    var thenAnyOf: TableRange
+    var elseRequired: UInt64
+    var elseAnyOf: TableRange
+}
+
+/// One compiled schema node: plain data, no references, so the validator reads it through a
+/// pointer without reference counting.
+struct SchemaNode: Sendable {
+    var types = JSONTypeSet()
+    var format = StringFormat.none
+    var minimum = -Double.infinity
+    var maximum = Double.infinity
+    var minLength: Int32 = 0
+    var maxLength: Int32 = .max
+    var enumValues = TableRange()
+    var items: Int32 = -1
+    var minItems: Int32 = 0
+    var properties = TableRange()
+    var requiredMask: UInt64 = 0
+    var additionalPropertiesAllowed = true
+    var rules = TableRange()
+    var anyOf = TableRange()
+    /// The property slot a rule compares to a constant (at most one per object), or -1.
+    var conditionSlot: Int32 = -1
+    var hasRange: Bool { minimum != -.infinity || maximum != .infinity }
+}
+
+/// Every compiled node of every contract, in flat tables allocated once at start-up and never
+/// mutated afterwards.
+///
+/// `@unchecked Sendable`: the buffers are written only in `init` and freed only in `deinit`; in
+/// between they are read-only, so concurrent readers cannot race.
+final class SchemaStore: @unchecked Sendable {
+    let nodes: UnsafeMutableBufferPointer<SchemaNode>
+    let properties: UnsafeMutableBufferPointer<PropertyEntry>
+    let enumValues: UnsafeMutableBufferPointer<ByteRange>
+    let rules: UnsafeMutableBufferPointer<ConditionalRule>
+    let requiredGroups: UnsafeMutableBufferPointer<UInt64>
+    let bytes: UnsafeMutableBufferPointer<UInt8>
+
+    init(builder: SchemaStoreBuilder) {
+        func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
+            _ = buffer.initialize(from: array)
+            return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
+        }
+        nodes = freeze(builder.nodes)
+        properties = freeze(builder.properties)
+        enumValues = freeze(builder.enumValues)
+        rules = freeze(builder.rules)
+        requiredGroups = freeze(builder.requiredGroups)
+        bytes = freeze(builder.bytes)
+    }
+
+    deinit {
+        nodes.baseAddress?.deallocate()
+        properties.baseAddress?.deallocate()
+        enumValues.baseAddress?.deallocate()
+        rules.baseAddress?.deallocate()
+        requiredGroups.baseAddress?.deallocate()
+        bytes.baseAddress?.deallocate()
+    }
+
+    @inline(__always)
+    func bytes(_ range: ByteRange) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: bytes.baseAddress.map { UnsafePointer($0) + Int(range.offset) }, count: Int(range.length))
+    }
+
+    func string(_ range: ByteRange) -> String {
+        String(decoding: bytes(range), as: UTF8.self)
+    }
+}
+
+/// Mutable tables the compiler appends to; frozen into a ``SchemaStore``.
+struct SchemaStoreBuilder {
+    var nodes: [SchemaNode] = []
+    var properties: [PropertyEntry] = []
+    var enumValues: [ByteRange] = []
+    var rules: [ConditionalRule] = []
+    var requiredGroups: [UInt64] = []
+    var bytes: [UInt8] = []
+
+    mutating func intern(_ text: String) -> ByteRange {
+        let range = ByteRange(offset: Int32(bytes.count), length: Int32(text.utf8.count))
+        bytes.append(contentsOf: text.utf8)
+        return range
+    }
+}

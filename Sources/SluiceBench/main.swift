@@ -1,0 +1,133 @@
+// SluiceBench: validate + normalize throughput of EventContracts on one core, beside Foundation's
+// JSONSerialization parsing the same bytes in the same run. Run via scripts/bench-validate.sh.
+import EventContracts
+import Foundation
+
+/// A deterministic generator (SplitMix64) so every run measures the same corpus.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func uuid(_ rng: inout SplitMix) -> String {
+    let hex = Array("0123456789abcdef")
+    var s = ""
+    for index in 0..<36 {
+        if [8, 13, 18, 23].contains(index) { s.append("-") } else { s.append(hex[Int(rng.next() & 15)]) }
+    }
+    return s
+}
+
+func corpusLine(_ index: Int, _ rng: inout SplitMix) -> (Contract, String) {
+    let user = "user_\(rng.next() % 50_000)"
+    let minute = String(format: "%02d", Int(rng.next() % 60))
+    let ts = "2024-05-0\(1 + rng.next() % 9)T12:\(minute):07.\(100_000 + rng.next() % 899_999)Z"
+    switch index % 10 {
+    case 0, 1:
+        return (.pocm, #"{"type":"cart","occurred_at":"\#(ts)","producer":"web-sdk","source_service":"cart-service","user_id":"\#(user)","session_id":"sess_\#(rng.next() % 999_999)","trace_id":"\#(uuid(&rng))","idempotency_key":"cart-\#(rng.next())","data":{"cart_id":"cart_\#(rng.next() % 99_999)","action":"item_added","items_added":[{"product_id":"sku_\#(rng.next() % 9_999)","quantity":\#(1 + rng.next() % 4),"price":\#(rng.next() % 5_000).99,"category":"footwear"},{"product_id":"sku_\#(rng.next() % 9_999)","quantity":1,"price":499.0,"category":"apparel"}],"cart_total":{"amount":\#(rng.next() % 9_000).5,"currency":"INR"},"cart_abandonment_duration":"PT\#(rng.next() % 90)M","coupon_code":"SAVE10","device":{"platform":"mobile_app","user_agent":"Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36","screen_resolution":"1080x2400"},"geo":{"country":"IN","region":"Karnataka","city":"Bengaluru"}}}"#)
+    case 2:
+        return (.pocm, #"{"type":"payment","occurred_at":"\#(ts)","producer":"checkout","source_service":"payments","user_id":"\#(user)","order_id":"ord_\#(rng.next() % 999_999)","idempotency_key":"pay-\#(rng.next())","data":{"transaction_id":"txn_\#(rng.next())","payment_gateway":"razorpay","payment_method":"upi","payment_status":"captured","amount":\#(rng.next() % 20_000).25,"currency":"INR","confirmation_duration":"PT2.5S","risk_score":\#(rng.next() % 100)}}"#)
+    case 3:
+        return (.pocm, #"{"type":"search","occurred_at":"\#(ts)","producer":"web-sdk","source_service":"search","user_id":"\#(user)","idempotency_key":"search-\#(rng.next())","data":{"query":"running shoes for men size 10","filters_applied":[{"filter_type":"brand","filter_value":"acme"},{"filter_type":"price","filter_value":"1000-3000"}],"results_returned":\#(rng.next() % 500),"top_clicked_product":"sku_123","click_position":3,"abandoned_search":false,"zero_result_flag":false,"search_duration":"PT4S","suggestion_clicked":true,"converted_to_order":false,"search_type":"text"}}"#)
+    case 4:
+        return (.pocm, #"{"type":"sensor_reading","occurred_at":"\#(ts)","producer":"patch-gateway","source_service":"telemetry","user_id":"\#(user)","idempotency_key":"sr-\#(rng.next())","data":{"device_id":"NFLX_\#(String(format: "%08X", UInt32(truncatingIfNeeded: rng.next())))","sensor_type":"glucose","reading_value":\#(70 + rng.next() % 120).4,"unit_of_measurement":"mg/dL","timestamp":"\#(ts)","reading_quality":"high","calibration_status":"calibrated","baseline_deviation":-1.25,"trend_direction":"stable","alert_triggered":false,"clinical_significance":"normal"}}"#)
+    case 5:
+        return (.ingestionAPI, #"{"event_type":"sales_transaction","event_id":"evt-\#(rng.next())","payload":{"transactionId":"txn-\#(rng.next())","userId":"\#(user)","eventId":"evt-abc-987","productId":"ticket-general-admission","value":49.99,"currency":"USD","quantity":1,"transactionAt":"\#(ts)"}}"#)
+    case 6:
+        return (.growthos, #"{"eventId":"evt_\#(rng.next())","profileId":"usr_\#(rng.next() % 99_999)","userId":"\#(user)","sessionId":"sess_\#(rng.next() % 999_999)","accountId":"acc_a9213fbb892","pageId":"page_dashboard_home","eventName":"Dashboard Viewed","timestamp":"\#(ts)","attributes":{"plan":"pro","seats":12}}"#)
+    case 7:
+        return (.platform, #"{"event_id":"\#(uuid(&rng))","timestamp":"\#(ts)","user_id":"\#(uuid(&rng))","session_id":"\#(uuid(&rng))","device_type":"web","platform":"Chrome 124 / macOS","ip_address":"203.0.113.\#(rng.next() % 255)","event_name":"event_viewed","page_url":"https://events.example.com/e/12345","referrer_url":"https://www.google.com/","target_event_id":"evt_\#(rng.next() % 9_999)","source":"personalized_feed"}"#)
+    case 8:
+        return (.recs, #"{"eventId":"\#(uuid(&rng))","eventType":"view","timestamp":"\#(ts)","userId":"\#(user)","anonId":"session_\#(rng.next() % 99_999)","productId":"sku_abc","metadata":{"referrer":"category_page","device":"mobile","schemaVersion":1}}"#)
+    default:
+        return (.recs, #"{"eventId":"\#(uuid(&rng))","eventType":"purchase","timestamp":"\#(ts)","userId":"\#(user)","orderId":"order_\#(rng.next() % 99_999)","productIds":["sku_abc","sku_def","sku_ghi"],"metadata":{"total":99.95}}"#)
+    }
+}
+
+let targetBytes = (CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 64) * 1_000_000
+var rng = SplitMix(state: 42)
+var corpus: [UInt8] = []
+var lines: [(contract: Contract, start: Int, count: Int)] = []
+corpus.reserveCapacity(targetBytes + 4096)
+while corpus.count < targetBytes {
+    let (contract, text) = corpusLine(lines.count, &rng)
+    lines.append((contract, corpus.count, text.utf8.count))
+    corpus.append(contentsOf: text.utf8)
+    corpus.append(0x0A)
+}
+let payloadBytes = lines.reduce(0) { $0 + $1.count }
+
+guard let registry = try? EventContractRegistry() else {
+    print("schemas failed to compile")
+    exit(2)
+}
+var privacy = PrivacyPolicy()
+privacy.piiHashSecret = Array(repeating: 7, count: 32)
+privacy.medicalKey = MedicalFieldKey(id: "bench", bytes: Array(repeating: 9, count: 32))
+let context = NormalizationContext(tenantId: "bench", receivedAt: 1_717_000_000_000_000, privacy: privacy)
+
+func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+@MainActor func runSluice() -> (Double, Int, Int) {
+    var accepted = 0
+    var rejected = 0
+    let time = corpus.withUnsafeBytes { all in
+        seconds {
+            for line in lines {
+                switch registry.process(line: UnsafeRawBufferPointer(rebasing: all[line.start..<(line.start + line.count)]),
+                                        contract: line.contract, context: context) {
+                case .accepted: accepted += 1
+                case .rejected, .sampledOut, .optedOut: rejected += 1
+                }
+            }
+        }
+    }
+    return (time, accepted, rejected)
+}
+
+@MainActor func runFoundation(limit: Int) -> (Double, Int) {
+    var parsedBytes = 0
+    let time = seconds {
+        for line in lines.prefix(limit) {
+            let data = Data(corpus[line.start..<(line.start + line.count)])
+            if (try? JSONSerialization.jsonObject(with: data)) != nil { parsedBytes += line.count }
+        }
+    }
+    return (time, parsedBytes)
+}
+
+print("corpus: \(lines.count) lines, \(payloadBytes) bytes (mixed: pocm 50%, ingestion-api, growthos, platform, recs)")
+_ = runSluice() // warm-up
+var best = Double.infinity
+var counts = (0, 0)
+for _ in 0..<3 {
+    let (time, accepted, rejected) = runSluice()
+    best = min(best, time)
+    counts = (accepted, rejected)
+}
+let sluiceRate = Double(payloadBytes) / best / 1e6
+print(String(format: "sluice validate+normalize: %.1f MB/s per core (%.3f s best of 3; accepted %d, rejected %d)", sluiceRate, best, counts.0, counts.1))
+
+// JSONSerialization is slower; parse a quarter of the lines (same mix) to keep the run short.
+let foundationLines = max(1, lines.count / 4)
+_ = runFoundation(limit: min(2_000, foundationLines))
+var foundationBest = Double.infinity
+var foundationBytes = 0
+for _ in 0..<2 {
+    let (time, bytes) = runFoundation(limit: foundationLines)
+    foundationBest = min(foundationBest, time)
+    foundationBytes = bytes
+}
+let foundationRate = Double(foundationBytes) / foundationBest / 1e6
+print(String(format: "Foundation JSONSerialization parse only: %.1f MB/s per core (%d lines)", foundationRate, foundationLines))
+print(String(format: "ratio: %.1fx", sluiceRate / foundationRate))
