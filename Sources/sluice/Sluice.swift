@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Sluice: AsyncParsableCommand {
@@ -30,4 +31,24 @@ struct Sluice: AsyncParsableCommand {
             ValidateCommand.self,
         ]
     )
+
+    /// Exit codes scripts can rely on: 0 success, 1 failure (or invalid data where a command says
+    /// so), 2 usage errors (argument-parser's default would be 64), 3 "not running" for `db`.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,97 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+@Suite("sluice CLI, end to end")
+struct CLITests {
+    @Test("migrate twice: the second run says there is nothing to do")
+    func migrateTwice() async throws {
+        try await TestDatabase.withFresh { url in
+            let first = try await SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url])
+            #expect(first.status == 0, "\(first.combined)")
+            #expect(first.stdout.contains("applied 0001_events.sql"))
+            let second = try await SluiceCLI.run(["migrate", "--database-url", url])
+            #expect(second.status == 0, "\(second.combined)")
+            #expect(second.stdout.contains("nothing to do"))
+            #expect(!second.stdout.contains("applied 0"))
+        }
+    }
+
+    @Test("an edited applied migration is refused by name, exit 1")
+    func editedMigration() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-e2e-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        for folder in ["migrations", "sql"] {
+            try FileManager.default.copyItem(at: SluiceCLI.repositoryRoot.appendingPathComponent(folder), to: root.appendingPathComponent(folder))
+        }
+        try await TestDatabase.withFresh { url in
+            let env = ["DATABASE_URL": url]
+            #expect(try await SluiceCLI.run(["migrate", "--schema-dir", root.path], environment: env).status == 0)
+            let file = root.appendingPathComponent("migrations/0003_compliance.sql")
+            try (String(contentsOf: file, encoding: .utf8) + "-- edited\n").write(to: file, atomically: true, encoding: .utf8)
+            let refused = try await SluiceCLI.run(["migrate", "--schema-dir", root.path], environment: env)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("0003_compliance.sql"))
+            #expect(refused.stderr.contains("edited"))
+        }
+    }
+
+    @Test("two concurrent migrate processes both succeed; the schema is applied once")
+    func concurrentMigrate() async throws {
+        try await TestDatabase.withFresh { url in
+            async let a = SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url])
+            async let b = SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url])
+            let (first, second) = try await (a, b)
+            #expect(first.status == 0, "\(first.combined)")
+            #expect(second.status == 0, "\(second.combined)")
+            let connection = try await PostgresConnection.connect(url)
+            let count = try await connection.query("SELECT count(*) AS n FROM sluice_schema_migrations")[0].decode("n", as: Int.self)
+            let files = try FileManager.default.contentsOfDirectory(atPath: SluiceCLI.repositoryRoot.appendingPathComponent("migrations").path)
+            #expect(count == files.filter { $0.hasSuffix(".sql") }.count)
+            await connection.close()
+        }
+    }
+
+    @Test("partitions ensure, list and status show the monthly partitions")
+    func partitionsAndStatus() async throws {
+        try await TestDatabase.withFresh { url in
+            let env = ["DATABASE_URL": url]
+            let unmigrated = try await SluiceCLI.run(["status"], environment: env)
+            #expect(unmigrated.stdout.contains("run `sluice migrate`"))
+            #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+            let ensured = try await SluiceCLI.run(["partitions", "ensure", "--months-ahead", "2"], environment: env)
+            #expect(ensured.status == 0, "\(ensured.combined)")
+            #expect(ensured.stdout.split(separator: "\n").filter { $0.hasPrefix("created events_") }.count == 3)
+            let again = try await SluiceCLI.run(["partitions", "ensure", "--months-ahead", "2"], environment: env)
+            #expect(again.stdout.split(separator: "\n").filter { $0.hasPrefix("exists  events_") }.count == 3)
+
+            let month = PostgresTimestamp.now().description.prefix(7).replacingOccurrences(of: "-", with: "_")
+            let listed = try await SluiceCLI.run(["partitions", "list"], environment: env)
+            #expect(listed.stdout.contains("events_\(month)"))
+            let status = try await SluiceCLI.run(["status"], environment: env)
+            #expect(status.status == 0)
+            #expect(status.stdout.contains("3 partitions"))
+            #expect(status.stdout.contains("events_\(month)"))
+        }
+    }
+
+    @Test("connection refused: clear message, exit 1, no password")
+    func connectionRefused() async throws {
+        let outcome = try await SluiceCLI.run(["status"], environment: ["DATABASE_URL": "postgres://ops:Sup3rSecret@127.0.0.1:1/warehouse"])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("cannot connect to postgres://ops@127.0.0.1:1/warehouse"))
+        #expect(outcome.stderr.contains("connection refused"))
+        #expect(!outcome.combined.contains("Sup3rSecret"))
+    }
+
+    @Test("usage errors exit 2 and say how to get help")
+    func usageErrors() async throws {
+        let unknown = try await SluiceCLI.run(["partitions", "ensure", "--months-ahead", "-4"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("--months-ahead"))
+        let noSuchFlag = try await SluiceCLI.run(["migrate", "--no-such-flag"])
+        #expect(noSuchFlag.status == 2)
+        #expect(noSuchFlag.stderr.contains("sluice migrate --help"))
+    }
+}
