@@ -1,0 +1,2 @@
+/// The loader: sources → batcher → validate (parallel) → dedup → COPY writers.
+public enum LoaderModule {}
