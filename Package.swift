@@ -20,6 +20,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "Postgres",
             dependencies: ["CLibPQ"]
@@ -44,6 +49,7 @@ let package = Package(
         .target(
             name: "Loader",
             dependencies: [
+                "CZlib",
                 "Postgres",
                 "Warehouse",
                 "EventContracts",

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build and run Sluice:
-# the PostgreSQL server binaries (initdb, pg_ctl, psql), libpq's headers and pkg-config.
+# the PostgreSQL server binaries (initdb, pg_ctl, psql), libpq's and zlib's headers, pkg-config.
 # Safe to run repeatedly; installs nothing when everything is present.
 set -euo pipefail
 
 need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
+pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 

@@ -23,6 +23,7 @@ public enum PostgresTypeOID {
     public static let textArray: UInt32 = 1009
     public static let varcharArray: UInt32 = 1015
     public static let int8Array: UInt32 = 1016
+    public static let byteaArray: UInt32 = 1001
 }
 
 /// Appends PostgreSQL binary-format values to a byte buffer. One implementation serves both bind
@@ -48,6 +49,24 @@ public enum PostgresBinary {
     @inlinable
     public static func appendFloat64(_ value: Double, to buffer: inout [UInt8]) {
         withUnsafeBytes(of: value.bitPattern.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    /// A one-dimensional array of already-encoded binary elements (`nil` = NULL).
+    public static func appendArray(elementOID: UInt32, elements: [[UInt8]?], to buffer: inout [UInt8]) {
+        appendInt32(elements.isEmpty ? 0 : 1, to: &buffer)
+        appendInt32(elements.contains(where: { $0 == nil }) ? 1 : 0, to: &buffer)
+        appendInt32(Int32(bitPattern: elementOID), to: &buffer)
+        guard !elements.isEmpty else { return }
+        appendInt32(Int32(elements.count), to: &buffer)
+        appendInt32(1, to: &buffer)
+        for element in elements {
+            guard let element else {
+                appendInt32(-1, to: &buffer)
+                continue
+            }
+            appendInt32(Int32(element.count), to: &buffer)
+            buffer.append(contentsOf: element)
+        }
     }
 
     /// A one-dimensional `text[]` (NULL elements allowed), element OID `text`.

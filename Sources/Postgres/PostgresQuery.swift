@@ -152,3 +152,41 @@ public struct PostgresJSONB: PostgresEncodable, Hashable {
         PostgresBind(oid: PostgresTypeOID.jsonb, format: 1, bytes: [1] + Array(text.utf8))
     }
 }
+
+/// An `int8[]` parameter (for set-based statements: `unnest($1::int8[])`).
+public struct PostgresInt64Array: PostgresEncodable {
+    public var values: [Int64]
+    public init(_ values: [Int64]) { self.values = values }
+    public var postgresBind: PostgresBind {
+        var bytes: [UInt8] = []
+        let elements: [[UInt8]?] = values.map { value in
+            var element: [UInt8] = []
+            PostgresBinary.appendInt64(value, to: &element)
+            return element
+        }
+        PostgresBinary.appendArray(elementOID: PostgresTypeOID.int8, elements: elements, to: &bytes)
+        return PostgresBind(oid: PostgresTypeOID.int8Array, format: 1, bytes: bytes)
+    }
+}
+
+/// A `bytea[]` parameter.
+public struct PostgresByteaArray: PostgresEncodable {
+    public var values: [[UInt8]]
+    public init(_ values: [[UInt8]]) { self.values = values }
+    public var postgresBind: PostgresBind {
+        var bytes: [UInt8] = []
+        PostgresBinary.appendArray(elementOID: PostgresTypeOID.bytea, elements: values.map { Optional($0) }, to: &bytes)
+        return PostgresBind(oid: PostgresTypeOID.byteaArray, format: 1, bytes: bytes)
+    }
+}
+
+/// A `text[]` parameter with NULL elements.
+public struct PostgresOptionalTextArray: PostgresEncodable {
+    public var values: [String?]
+    public init(_ values: [String?]) { self.values = values }
+    public var postgresBind: PostgresBind {
+        var bytes: [UInt8] = []
+        PostgresBinary.appendTextArray(values, to: &bytes)
+        return PostgresBind(oid: PostgresTypeOID.textArray, format: 1, bytes: bytes)
+    }
+}

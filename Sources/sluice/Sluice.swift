@@ -26,6 +26,7 @@ struct Sluice: AsyncParsableCommand {
         subcommands: [
             DatabaseCommand.self,
             MigrateCommand.self,
+            LoadCommand.self,
             PartitionsCommand.self,
             StatusCommand.self,
             ValidateCommand.self,

@@ -1,0 +1,103 @@
+import EventContracts
+import Foundation
+
+/// A batch after validation: every line is accepted, rejected (with reasons) or dropped by policy.
+public struct ValidatedBatch: Sendable {
+    public struct Rejection: Sendable {
+        public var lineIndex: Int
+        public var errors: [FieldError]
+    }
+
+    public var raw: RawBatch
+    /// Accepted events and the index of their line in `raw.lines`.
+    public var accepted: [(lineIndex: Int, event: CanonicalEvent)]
+    public var rejected: [Rejection]
+    /// Valid events the sampling or opt-out policy dropped (counted, never silently lost).
+    public var droppedByPolicy: Int
+}
+
+/// Validates and normalizes a raw batch on all cores.
+public struct BatchValidator: Sendable {
+    public let registry: EventContractRegistry
+    public let contract: Contract
+    public let context: NormalizationContext
+    /// Events older than this (µs since the epoch) are rejected: retention would drop them at once.
+    public let oldestAcceptedOccurredAt: Int64
+
+    public init(registry: EventContractRegistry, contract: Contract, context: NormalizationContext, oldestAcceptedOccurredAt: Int64) {
+        self.registry = registry
+        self.contract = contract
+        self.context = context
+        self.oldestAcceptedOccurredAt = oldestAcceptedOccurredAt
+    }
+
+    /// The JSON Pointer of the occurrence time in each contract's wire format (for window errors).
+    var occurredAtField: String {
+        switch contract {
+        case .pocm: "/occurred_at"
+        case .ingestionAPI, .growthos, .platform, .recs: "/timestamp"
+        }
+    }
+
+    public func validate(_ batch: RawBatch) async -> ValidatedBatch {
+        var context = self.context
+        context.receivedAt = NormalizationContext.nowMicroseconds()
+        let lineCount = batch.lines.count
+        let chunkCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 2, lineCount / 256))
+        let chunkSize = (lineCount + chunkCount - 1) / max(chunkCount, 1)
+        let frozenContext = context
+        let parts = await withTaskGroup(of: (Int, ValidatedBatch).self) { group in
+            for chunk in 0..<chunkCount {
+                let range = (chunk * chunkSize)..<min(lineCount, (chunk + 1) * chunkSize)
+                guard !range.isEmpty else { continue }
+                group.addTask { (chunk, self.validate(batch, lines: range, context: frozenContext)) }
+            }
+            var parts: [(Int, ValidatedBatch)] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        var result = ValidatedBatch(raw: batch, accepted: [], rejected: [], droppedByPolicy: 0)
+        result.accepted.reserveCapacity(lineCount)
+        for part in parts {
+            result.accepted.append(contentsOf: part.accepted)
+            result.rejected.append(contentsOf: part.rejected)
+            result.droppedByPolicy += part.droppedByPolicy
+        }
+        return result
+    }
+
+    private func validate(_ batch: RawBatch, lines: Range<Int>, context: NormalizationContext) -> ValidatedBatch {
+        var part = ValidatedBatch(raw: RawBatch(sequence: batch.sequence, startOffset: 0), accepted: [], rejected: [], droppedByPolicy: 0)
+        part.accepted.reserveCapacity(lines.count)
+        for index in lines {
+            let line = batch.lines[index]
+            if line.droppedBytes > 0 {
+                let total = Int64(line.length) + line.droppedBytes
+                part.rejected.append(.init(lineIndex: index, errors: [FieldError(
+                    field: "", message: "line of \(total) bytes exceeds the \(context.limits.maxLineBytes)-byte limit (its first \(line.length) bytes are kept here)")]))
+                continue
+            }
+            let verdict = batch.withLine(index) { bytes in registry.process(line: bytes, contract: contract, context: context) }
+            switch verdict {
+            case .accepted(let event):
+                if event.occurredAt < oldestAcceptedOccurredAt {
+                    part.rejected.append(.init(lineIndex: index, errors: [FieldError(
+                        field: occurredAtField,
+                        message: "occurred at \(Self.iso8601(event.occurredAt)), before the accepted window starting \(Self.iso8601(oldestAcceptedOccurredAt)) (the longest retention policy); retention would delete it")]))
+                } else {
+                    part.accepted.append((index, event))
+                }
+            case .rejected(let errors):
+                part.rejected.append(.init(lineIndex: index, errors: errors))
+            case .sampledOut, .optedOut:
+                part.droppedByPolicy += 1
+            }
+        }
+        return part
+    }
+
+    static func iso8601(_ microseconds: Int64) -> String {
+        let date = Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
+        return date.formatted(.iso8601)
+    }
+}

@@ -1,0 +1,347 @@
+import EventContracts
+import Foundation
+import Postgres
+
+/// What one batch came to. `read == loaded + duplicates + rejected + droppedByPolicy`, always.
+public struct BatchCounts: Sendable, Equatable {
+    public var read = 0
+    public var loaded = 0
+    public var duplicates = 0
+    public var rejected = 0
+    public var droppedByPolicy = 0
+
+    public static func += (lhs: inout BatchCounts, rhs: BatchCounts) {
+        lhs.read += rhs.read
+        lhs.loaded += rhs.loaded
+        lhs.duplicates += rhs.duplicates
+        lhs.rejected += rhs.rejected
+        lhs.droppedByPolicy += rhs.droppedByPolicy
+    }
+}
+
+/// Where a load writes, and under which names.
+public struct LoadTarget: Sendable {
+    public var connectionString: String
+    public var tenant: String
+    public var contract: Contract
+    /// The dead letter's source name (the checkpoint identity when `checkpointed`).
+    public var source: String
+    /// Whether batches advance the source's checkpoint (not for an unnamed stdin).
+    public var checkpointed: Bool
+    /// Unique per run; batch ids are `<runID>-<sequence>`.
+    public var runID: String
+    /// How long a batch keeps retrying a lost connection before the load fails.
+    public var retryWindow: Duration
+
+    public init(connectionString: String, tenant: String, contract: Contract, source: String, checkpointed: Bool, runID: String, retryWindow: Duration) {
+        self.connectionString = connectionString
+        self.tenant = tenant
+        self.contract = contract
+        self.source = source
+        self.checkpointed = checkpointed
+        self.runID = runID
+        self.retryWindow = retryWindow
+    }
+}
+
+/// Commits whole batches on its own connection: one transaction per batch holding the ledger keys,
+/// the new rows (binary COPY), the dead letter, the dirtied buckets, the batch record and the
+/// checkpoint. A crash anywhere leaves all of a batch or none of it.
+///
+/// Used by one task at a time (each writer task owns one).
+final class BatchWriter {
+    private let target: LoadTarget
+    private let log: @Sendable (String) -> Void
+    private var connection: PostgresConnection?
+    private var knownMonths: Set<Int64> = []
+
+    init(target: LoadTarget, log: @escaping @Sendable (String) -> Void) {
+        self.target = target
+        self.log = log
+    }
+
+    func close() async {
+        await connection?.close()
+        connection = nil
+    }
+
+    /// Writes `batch`, retrying through lost connections (with backoff, up to the retry window) and
+    /// deadlocks. Never applies a batch twice: a retry first checks whether the batch committed.
+    func write(_ batch: ValidatedBatch) async throws -> BatchCounts {
+        let deadline = ContinuousClock.now + target.retryWindow
+        var backoff = Duration.milliseconds(200)
+        var deadlockRetries = 0
+        while true {
+            do {
+                let connection = try await connect()
+                try await ensurePartitions(for: batch, on: connection)
+                return try await writeOnce(batch, on: connection)
+            } catch let error as PostgresError where error.isConnectionFailure {
+                await close()
+                knownMonths.removeAll()
+                guard ContinuousClock.now + backoff < deadline else {
+                    throw LoadError("gave up on batch \(batch.raw.sequence) after retrying for \(target.retryWindow): \(error.description)")
+                }
+                log("connection lost (\(error.description)); retrying batch \(batch.raw.sequence) in \(backoff)")
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            } catch let error as PostgresError where (error.sqlState == "40P01" || error.sqlState == "40001") && deadlockRetries < 20 {
+                deadlockRetries += 1
+                log("batch \(batch.raw.sequence): \(error.description); retrying")
+                try await Task.sleep(for: .milliseconds(Int.random(in: 10...100)))
+            }
+        }
+    }
+
+    private func connect() async throws -> PostgresConnection {
+        if let connection, await connection.isOpen { return connection }
+        let fresh = try await PostgresConnection.connect(target.connectionString)
+        connection = fresh
+        return fresh
+    }
+
+    /// Creates the monthly partitions the batch needs, in their own short transaction (creation is
+    /// idempotent, and holding its lock for a whole batch would serialize the writers).
+    private func ensurePartitions(for batch: ValidatedBatch, on connection: PostgresConnection) async throws {
+        let microsPerDay: Int64 = 86_400_000_000
+        var missing: [Int64] = []
+        var seen = Set<Int64>()
+        for (_, event) in batch.accepted {
+            let day = event.occurredAt >= 0 ? event.occurredAt / microsPerDay : (event.occurredAt - microsPerDay + 1) / microsPerDay
+            let (year, month, _) = CivilDate.fromDaysSinceUnixEpoch(day)
+            let monthKey = year * 12 + month - 1
+            if !knownMonths.contains(monthKey) && seen.insert(monthKey).inserted {
+                missing.append(CivilDate.daysSinceUnixEpoch(year: year, month: month, day: 1) * microsPerDay)
+            }
+        }
+        guard !missing.isEmpty else { return }
+        try await connection.query("""
+            SELECT count(*) FROM unnest(\(PostgresInt64Array(missing))::int8[]) AS m(us),
+                 LATERAL sluice_ensure_event_partition(timestamptz 'epoch' + m.us * interval '1 microsecond')
+            """)
+        knownMonths.formUnion(seen)
+    }
+
+    private func writeOnce(_ batch: ValidatedBatch, on connection: PostgresConnection) async throws -> BatchCounts {
+        let batchID = "\(target.runID)-\(batch.raw.sequence)"
+        try await connection.execute(unsafeSQL: "BEGIN")
+        do {
+            // After a lost connection the COMMIT may have landed: then this batch is done.
+            let committed = try await connection.query("""
+                SELECT read_count, loaded_count, duplicate_count, rejected_count, sampled_out_count
+                FROM batch_operations WHERE batch_id = \(batchID)
+                """)
+            if let row = committed.first {
+                try await connection.execute(unsafeSQL: "ROLLBACK")
+                return BatchCounts(
+                    read: try row.decode("read_count", as: Int.self), loaded: try row.decode("loaded_count", as: Int.self),
+                    duplicates: try row.decode("duplicate_count", as: Int.self), rejected: try row.decode("rejected_count", as: Int.self),
+                    droppedByPolicy: try row.decode("sampled_out_count", as: Int.self))
+            }
+            var counts = BatchCounts(read: batch.raw.lines.count, droppedByPolicy: batch.droppedByPolicy)
+
+            // In-batch duplicates, then the ledger decides which keys are new.
+            var seenKeys = Set<String>()
+            var candidates: [Int] = []
+            candidates.reserveCapacity(batch.accepted.count)
+            for (position, item) in batch.accepted.enumerated() {
+                if let key = item.event.idempotencyKey, !seenKeys.insert(key).inserted {
+                    counts.duplicates += 1
+                    continue
+                }
+                candidates.append(position)
+            }
+            let newKeys = try await recordKeys(batch, candidates: candidates, batchID: batchID, on: connection)
+            var toLoad: [Int] = []
+            toLoad.reserveCapacity(candidates.count)
+            for position in candidates {
+                if let key = batch.accepted[position].event.idempotencyKey, !newKeys.contains(key) {
+                    counts.duplicates += 1
+                } else {
+                    toLoad.append(position)
+                }
+            }
+
+            let refused = try await copyBisecting(batch, positions: toLoad, batchID: batchID, on: connection)
+            var rejections = batch.rejected
+            if !refused.isEmpty {
+                // The server refused these rows: dead-letter them and free their keys for a replay.
+                let keys = refused.compactMap { batch.accepted[$0.position].event.idempotencyKey }
+                try await connection.query("""
+                    DELETE FROM event_idempotency_keys WHERE tenant_id = \(target.tenant) AND idempotency_key = ANY(\(keys))
+                    """)
+                for failure in refused {
+                    rejections.append(.init(lineIndex: batch.accepted[failure.position].lineIndex,
+                                            errors: [FieldError(field: "", message: "PostgreSQL refused the row: \(failure.message)")]))
+                }
+            }
+            counts.loaded = toLoad.count - refused.count
+            counts.rejected = rejections.count
+
+            try await deadLetter(rejections, batch: batch, batchID: batchID, on: connection)
+            let refusedSet = Set(refused.map(\.position))
+            try await markDirtyBuckets(toLoad.filter { !refusedSet.contains($0) }.map { batch.accepted[$0].event.occurredAt }, on: connection)
+            try await connection.query("""
+                INSERT INTO batch_operations (batch_id, status, total_events, tenant_id, source, contract, read_count, loaded_count,
+                                              duplicate_count, rejected_count, sampled_out_count, start_offset, end_offset)
+                VALUES (\(batchID), 'completed', \(counts.read), \(target.tenant), \(target.source), \(target.contract.rawValue),
+                        \(counts.read), \(counts.loaded), \(counts.duplicates), \(counts.rejected), \(counts.droppedByPolicy),
+                        \(batch.raw.startOffset), \(batch.raw.endOffset))
+                """)
+            if target.checkpointed {
+                try await connection.query("""
+                    INSERT INTO load_checkpoints (source, start_offset, end_offset, end_line, batch_id)
+                    VALUES (\(target.source), \(batch.raw.startOffset), \(batch.raw.endOffset), \(batch.raw.lines.last?.number ?? 0), \(batchID))
+                    ON CONFLICT (source, start_offset) DO UPDATE
+                    SET end_offset = GREATEST(load_checkpoints.end_offset, EXCLUDED.end_offset),
+                        end_line = GREATEST(load_checkpoints.end_line, EXCLUDED.end_line),
+                        batch_id = EXCLUDED.batch_id, committed_at = now()
+                    """)
+            }
+            try await connection.execute(unsafeSQL: "COMMIT")
+            return counts
+        } catch {
+            if await connection.isOpen { _ = try? await connection.execute(unsafeSQL: "ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Inserts the candidates' keys into the ledger (sorted, so concurrent writers lock in the same
+    /// order) and returns the keys that were new.
+    private func recordKeys(_ batch: ValidatedBatch, candidates: [Int], batchID: String, on connection: PostgresConnection) async throws -> Set<String> {
+        var keyed: [(key: String, occurredAt: Int64)] = []
+        keyed.reserveCapacity(candidates.count)
+        for position in candidates {
+            let event = batch.accepted[position].event
+            if let key = event.idempotencyKey { keyed.append((key, event.occurredAt)) }
+        }
+        guard !keyed.isEmpty else { return [] }
+        keyed.sort { $0.key < $1.key }
+        let rows = try await connection.query("""
+            INSERT INTO event_idempotency_keys (tenant_id, idempotency_key, occurred_at, batch_id)
+            SELECT \(target.tenant), k.key, timestamptz 'epoch' + k.us * interval '1 microsecond', \(batchID)
+            FROM unnest(\(keyed.map(\.key))::text[], \(PostgresInt64Array(keyed.map(\.occurredAt)))::int8[]) WITH ORDINALITY AS k(key, us, n)
+            ORDER BY k.n
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            RETURNING idempotency_key
+            """)
+        var fresh = Set<String>(minimumCapacity: rows.count)
+        for row in rows { fresh.insert(try row[0].decode(String.self)) }
+        return fresh
+    }
+
+    static let copyStatement: PostgresQuery = """
+        COPY events (type, occurred_at, producer, source_service, user_id, order_id, session_id, trace_id,
+                     idempotency_key, tenant_id, data_json, contract, schema_version, batch_id, flags)
+        FROM STDIN WITH (FORMAT binary)
+        """
+
+    /// COPYs the rows at `positions`. Should the server refuse one (validation makes that a bug, not
+    /// an expectation), bisect under savepoints to find each refused row, and load the rest.
+    private func copyBisecting(_ batch: ValidatedBatch, positions: [Int], batchID: String,
+                               on connection: PostgresConnection) async throws -> [(position: Int, message: String)] {
+        guard !positions.isEmpty else { return [] }
+        try await connection.execute(unsafeSQL: "SAVEPOINT sluice_copy")
+        do {
+            try await copy(batch, positions: positions, batchID: batchID, on: connection)
+            try await connection.execute(unsafeSQL: "RELEASE SAVEPOINT sluice_copy")
+            return []
+        } catch let error as PostgresError where error.code == .server && !error.isConnectionFailure {
+            try await connection.execute(unsafeSQL: "ROLLBACK TO SAVEPOINT sluice_copy; RELEASE SAVEPOINT sluice_copy")
+            if positions.count == 1 {
+                log("batch \(batch.raw.sequence): line \(batch.raw.lines[batch.accepted[positions[0]].lineIndex].number) refused by PostgreSQL: \(error.description)")
+                return [(positions[0], error.description)]
+            }
+            let middle = positions.count / 2
+            let first = try await copyBisecting(batch, positions: Array(positions[..<middle]), batchID: batchID, on: connection)
+            let second = try await copyBisecting(batch, positions: Array(positions[middle...]), batchID: batchID, on: connection)
+            return first + second
+        }
+    }
+
+    private func copy(_ batch: ValidatedBatch, positions: [Int], batchID: String, on connection: PostgresConnection) async throws {
+        let schemaVersionLimit = Int(Int16.max)
+        try await connection.copyFromBinary(Self.copyStatement) { writer in
+            for position in positions {
+                let event = batch.accepted[position].event
+                try writer.beginRow(fieldCount: 15)
+                writer.write(event.type)
+                writer.write(PostgresTimestamp(microsecondsSinceUnixEpoch: event.occurredAt))
+                writer.write(event.producer)
+                writer.write(event.sourceService)
+                writer.write(event.userId)
+                writer.write(event.orderId)
+                writer.write(event.sessionId)
+                writer.write(event.traceId)
+                writer.write(event.idempotencyKey)
+                writer.write(event.tenantId)
+                writer.writeJSONB(event.payload)
+                writer.write(event.contract)
+                writer.write(int16: Int16(min(event.schemaVersion, schemaVersionLimit)))
+                writer.write(batchID)
+                writer.write(textArray: event.flags)
+            }
+        }
+    }
+
+    private func deadLetter(_ rejections: [ValidatedBatch.Rejection], batch: ValidatedBatch, batchID: String, on connection: PostgresConnection) async throws {
+        guard !rejections.isEmpty else { return }
+        let lines = rejections.map { batch.raw.lines[$0.lineIndex] }
+        try await connection.query("""
+            INSERT INTO rejected_events (tenant_id, source, batch_id, line_number, byte_offset, contract, raw, errors)
+            SELECT \(target.tenant), \(target.source), \(batchID), r.line, r.off, \(target.contract.rawValue), r.raw, r.errors::jsonb
+            FROM unnest(\(PostgresInt64Array(lines.map(\.number)))::int8[], \(PostgresInt64Array(lines.map(\.offset)))::int8[],
+                        \(PostgresByteaArray(rejections.map { batch.raw.lineBytes($0.lineIndex) }))::bytea[],
+                        \(rejections.map { FieldErrorJSON.encode($0.errors) })::text[]) AS r(line, off, raw, errors)
+            ON CONFLICT (source, byte_offset) DO NOTHING
+            """)
+    }
+
+    private func markDirtyBuckets(_ occurredAt: [Int64], on connection: PostgresConnection) async throws {
+        guard !occurredAt.isEmpty else { return }
+        let microsPerDay: Int64 = 86_400_000_000
+        let days = Set(occurredAt.map { $0 >= 0 ? $0 / microsPerDay : ($0 - microsPerDay + 1) / microsPerDay }).sorted()
+        try await connection.query("""
+            INSERT INTO refresh_dirty_buckets (tenant_id, day)
+            SELECT \(target.tenant), date '1970-01-01' + d::int FROM unnest(\(PostgresInt64Array(days))::int8[]) AS d
+            ON CONFLICT (tenant_id, day) DO NOTHING
+            """)
+    }
+}
+
+/// A load failure worded for the operator.
+public struct LoadError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// `[{"field": …, "message": …}]` without Foundation's encoder (a dead-letter batch can be large).
+enum FieldErrorJSON {
+    static func encode(_ errors: [FieldError]) -> String {
+        var text = "["
+        for (index, error) in errors.enumerated() {
+            if index > 0 { text += "," }
+            text += "{\"field\":\(quote(error.field)),\"message\":\(quote(error.message))}"
+        }
+        return text + "]"
+    }
+
+    static func quote(_ value: String) -> String {
+        var text = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0:
+                // jsonb refuses \u0000; other control characters are escaped.
+                text += scalar.value == 0 ? "\\ufffd" : String(format: "\\u%04x", scalar.value)
+            default:
+                text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
+    }
+}

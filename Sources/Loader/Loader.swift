@@ -1,2 +1,0 @@
-/// The loader: sources → batcher → validate (parallel) → dedup → COPY writers.
-public enum LoaderModule {}

@@ -1,0 +1,46 @@
+/// Input lines as read, grouped into one batch: one contiguous byte buffer plus where each line
+/// sits in it and in its source. No per-line allocation.
+public struct RawBatch: Sendable {
+    /// One input line.
+    public struct Line: Sendable, Equatable {
+        /// Range of the line's bytes in `RawBatch.bytes` (newline excluded).
+        public var start: Int
+        public var length: Int
+        /// 1-based line number in the source.
+        public var number: Int64
+        /// Byte offset of the line's first byte in the source.
+        public var offset: Int64
+        /// The line's full length when it was longer than the reader keeps (its tail was dropped).
+        public var droppedBytes: Int64
+    }
+
+    /// Sequence number of this batch within the load (0, 1, …).
+    public var sequence: Int
+    public var bytes: [UInt8]
+    public var lines: [Line]
+    /// Source byte range this batch covers, newlines included: `[startOffset, endOffset)`.
+    public var startOffset: Int64
+    public var endOffset: Int64
+
+    public init(sequence: Int, startOffset: Int64) {
+        self.sequence = sequence
+        self.bytes = []
+        self.lines = []
+        self.startOffset = startOffset
+        self.endOffset = startOffset
+    }
+
+    /// The bytes of line `index`, valid while `body` runs.
+    public func withLine<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let line = lines[index]
+        return try bytes.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[line.start..<(line.start + line.length)]))
+        }
+    }
+
+    /// A copy of line `index`'s bytes.
+    public func lineBytes(_ index: Int) -> [UInt8] {
+        let line = lines[index]
+        return Array(bytes[line.start..<(line.start + line.length)])
+    }
+}
