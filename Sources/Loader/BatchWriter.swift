@@ -32,6 +32,9 @@ public struct LoadTarget: Sendable {
     public var runID: String
     /// How long a batch keeps retrying a lost connection before the load fails.
     public var retryWindow: Duration
+    /// Replaying dead-lettered lines: rejects are updated in place (matched by source and byte
+    /// offset) instead of inserted, and lines that now pass are marked replayed.
+    public var replay = false
 
     public init(connectionString: String, tenant: String, contract: Contract, source: String, checkpointed: Bool, runID: String, retryWindow: Duration) {
         self.connectionString = connectionString
@@ -178,7 +181,11 @@ final class BatchWriter {
             counts.loaded = toLoad.count - refused.count
             counts.rejected = rejections.count
 
-            try await deadLetter(rejections, batch: batch, batchID: batchID, on: connection)
+            if target.replay {
+                try await updateReplayed(batch: batch, stillRejected: rejections, batchID: batchID, on: connection)
+            } else {
+                try await deadLetter(rejections, batch: batch, batchID: batchID, on: connection)
+            }
             let refusedSet = Set(refused.map(\.position))
             try await markDirtyBuckets(toLoad.filter { !refusedSet.contains($0) }.map { batch.accepted[$0].event.occurredAt }, on: connection)
             try await connection.query("""
@@ -294,6 +301,27 @@ final class BatchWriter {
                         \(PostgresByteaArray(rejections.map { batch.raw.lineBytes($0.lineIndex) }))::bytea[],
                         \(rejections.map { FieldErrorJSON.encode($0.errors) })::text[]) AS r(line, off, raw, errors)
             ON CONFLICT (source, byte_offset) DO NOTHING
+            """)
+    }
+
+    /// Replay: lines that passed (loaded or duplicate) are marked replayed; the others keep waiting
+    /// with today's reasons.
+    private func updateReplayed(batch: ValidatedBatch, stillRejected: [ValidatedBatch.Rejection], batchID: String,
+                                on connection: PostgresConnection) async throws {
+        let failed = Set(stillRejected.map(\.lineIndex))
+        let passed = batch.raw.lines.indices.filter { !failed.contains($0) }.map { batch.raw.lines[$0].offset }
+        if !passed.isEmpty {
+            try await connection.query("""
+                UPDATE rejected_events SET replayed_at = now(), replay_batch_id = \(batchID)
+                WHERE source = \(target.source) AND byte_offset = ANY(\(PostgresInt64Array(passed))::int8[])
+                """)
+        }
+        guard !stillRejected.isEmpty else { return }
+        try await connection.query("""
+            UPDATE rejected_events AS r SET errors = u.errors::jsonb
+            FROM unnest(\(PostgresInt64Array(stillRejected.map { batch.raw.lines[$0.lineIndex].offset }))::int8[],
+                        \(stillRejected.map { FieldErrorJSON.encode($0.errors) })::text[]) AS u(off, errors)
+            WHERE r.source = \(target.source) AND r.byte_offset = u.off
             """)
     }
 

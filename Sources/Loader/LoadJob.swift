@@ -70,7 +70,7 @@ public struct LoadJob: Sendable {
         let started = ContinuousClock.now
         let files = try Self.expand(options.inputs)
         let admin = try await PostgresConnection.connect(options.connectionString)
-        let oldest = try await oldestAcceptedOccurredAt(on: admin)
+        let oldest = try await AcceptedWindow.oldestOccurredAt(on: admin)
         let totals = Totals()
         let runID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
 
@@ -139,13 +139,6 @@ public struct LoadJob: Sendable {
         return summary
     }
 
-    /// Events older than the longest retention policy would be deleted by retention at once: they
-    /// are rejected with that reason instead.
-    private func oldestAcceptedOccurredAt(on connection: PostgresConnection) async throws -> Int64 {
-        let rows = try await connection.query("SELECT max(ttl_days) AS days FROM data_retention_policies")
-        guard let days = try rows.first?.decode("days", as: Int64?.self) else { return .min }
-        return NormalizationContext.nowMicroseconds() - days * 86_400_000_000
-    }
 
     /// Files as given; directories expand to their regular files in name order; `-` is stdin.
     static func expand(_ inputs: [String]) throws -> [String] {
@@ -186,4 +179,15 @@ actor Totals {
 
 extension Duration {
     var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// The oldest `occurred_at` the loader accepts.
+enum AcceptedWindow {
+    /// Events older than the longest retention policy would be deleted by retention at once: they
+    /// are rejected with that reason instead (policies are data: `data_retention_policies`).
+    static func oldestOccurredAt(on connection: PostgresConnection) async throws -> Int64 {
+        let rows = try await connection.query("SELECT max(ttl_days) AS days FROM data_retention_policies")
+        guard let days = try rows.first?.decode("days", as: Int64?.self) else { return .min }
+        return NormalizationContext.nowMicroseconds() - days * 86_400_000_000
+    }
 }

@@ -27,6 +27,7 @@ struct Sluice: AsyncParsableCommand {
             DatabaseCommand.self,
             MigrateCommand.self,
             LoadCommand.self,
+            RejectsCommand.self,
             PartitionsCommand.self,
             StatusCommand.self,
             ValidateCommand.self,

@@ -1,0 +1,124 @@
+import ArgumentParser
+import EventContracts
+import Foundation
+import Loader
+
+/// `sluice rejects list|show|replay`.
+struct RejectsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rejects",
+        abstract: "Inspect and replay dead-lettered input lines.",
+        discussion: """
+            Every line `sluice load` rejects is kept in rejected_events with its raw bytes exactly as \
+            received, where it came from (source, line, byte offset) and the field-level reasons.
+            """,
+        subcommands: [List.self, Show.self, Replay.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List recent rejected lines (newest first) with their first reason.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Only this source (a file path or --source name).") var source: String?
+        @Option(help: "How many to show.") var limit = 50
+        @Flag(help: "Include lines that a replay has since loaded.") var all = false
+
+        func run() async throws {
+            let rejects = try await RejectStore(connectionString: connection.resolvedConnectionString())
+                .list(source: source, includeReplayed: all, limit: max(1, limit))
+            guard !rejects.isEmpty else {
+                print(all ? "no rejected lines" : "no rejected lines waiting (use --all to include replayed ones)")
+                return
+            }
+            for reject in rejects {
+                let state = reject.replayedAt == nil ? "" : " [replayed]"
+                print("#\(reject.id)  \(reject.source):\(reject.lineNumber)  \(RejectText.firstReason(reject.errorsJSON))\(state)")
+            }
+            print("details: sluice rejects show ID")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one rejected line: where it came from, every reason, its bytes.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The reject's id (from `sluice rejects list`).") var id: Int64
+        @Flag(help: "Write only the raw bytes, exactly as received, to stdout.") var raw = false
+
+        func run() async throws {
+            guard let reject = try await RejectStore(connectionString: connection.resolvedConnectionString()).show(id: id) else {
+                FileHandle.standardError.write(Data("sluice rejects: no rejected line with id \(id)\n".utf8))
+                throw ExitCode(1)
+            }
+            if raw {
+                FileHandle.standardOutput.write(Data(reject.raw))
+                return
+            }
+            print("id:          \(reject.id)")
+            print("source:      \(reject.source), line \(reject.lineNumber), byte offset \(reject.byteOffset)")
+            print("tenant:      \(reject.tenant)   contract: \(reject.contract)   batch: \(reject.batchID)")
+            print("received at: \(reject.receivedAt)\(reject.replayedAt.map { "   replayed at: \($0)" } ?? "")")
+            print("reasons:     \(reject.errorsJSON)")
+            print("raw (\(reject.raw.count) bytes): \(RejectText.printable(reject.raw, limit: 4096))")
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-validate waiting rejects with the current schemas and load the lines that now pass.",
+            discussion: "Loads exactly once (the same key ledger as `sluice load`). Lines that still fail stay waiting, with today's reasons."
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Only this source.") var source: String?
+        @Flag(help: "Print one JSON object: examined, loaded, duplicates, still_rejected, sampled_out.") var json = false
+
+        func run() async throws {
+            let summary = try await RejectStore(connectionString: connection.resolvedConnectionString()).replay(
+                source: source, registry: try EventContractRegistry(),
+                privacy: { tenant in try KeyConfiguration.privacyPolicy(tenant: tenant) },
+                log: { FileHandle.standardError.write(Data("sluice rejects: \($0)\n".utf8)) }
+            )
+            if json {
+                print("{\"examined\":\(summary.examined),\"loaded\":\(summary.loaded),\"duplicates\":\(summary.duplicates),\"still_rejected\":\(summary.stillRejected),\"sampled_out\":\(summary.sampledOut)}")
+            } else {
+                print("replayed \(summary.examined): loaded \(summary.loaded), duplicates \(summary.duplicates), still rejected \(summary.stillRejected), sampled out \(summary.sampledOut)")
+            }
+        }
+    }
+}
+
+enum RejectText {
+    /// "field: message" of the first error in the stored JSON.
+    static func firstReason(_ json: String) -> String {
+        guard let data = json.data(using: .utf8),
+              let errors = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
+              let first = errors.first else { return json }
+        let field = (first["field"] as? String).map { $0.isEmpty ? "(line)" : $0 } ?? "?"
+        let more = errors.count > 1 ? " (+\(errors.count - 1) more)" : ""
+        return "\(field): \(first["message"] as? String ?? "")\(more)"
+    }
+
+    /// UTF-8 text with invalid bytes and control characters shown as \xNN.
+    static func printable(_ bytes: [UInt8], limit: Int) -> String {
+        var text = ""
+        var index = 0
+        let shown = bytes.prefix(limit)
+        while index < shown.count {
+            let byte = shown[shown.startIndex + index]
+            if byte >= 0x20 && byte < 0x7F {
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+                index += 1
+                continue
+            }
+            // Try a multi-byte UTF-8 sequence.
+            let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC2 ? 2 : 0
+            if length > 0, index + length <= shown.count,
+               let scalar = String(validating: shown[(shown.startIndex + index)..<(shown.startIndex + index + length)], as: UTF8.self) {
+                text += scalar
+                index += length
+                continue
+            }
+            text += String(format: "\\x%02X", byte)
+            index += 1
+        }
+        return bytes.count > limit ? text + "… (\(bytes.count - limit) more bytes; --raw writes them all)" : text
+    }
+}

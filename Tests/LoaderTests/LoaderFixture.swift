@@ -1,0 +1,82 @@
+import EventContracts
+import Foundation
+import Loader
+import Postgres
+import TestSupport
+import Warehouse
+
+/// Shared set-up for loader tests: a migrated fresh database, input files, and queries.
+enum LoaderFixture {
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static let registry = Result { try EventContractRegistry() }
+
+    /// A fresh, migrated database for `body`.
+    static func withMigratedDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
+        try await TestDatabase.withFresh { url in
+            let connection = try await PostgresConnection.connect(url)
+            _ = try await Migrator(files: SchemaFiles(root: repositoryRoot)).run(on: connection)
+            await connection.close()
+            return try await body(url)
+        }
+    }
+
+    /// A valid pocm line with idempotency key `key`.
+    static func cartLine(key: String, day: Int = 10, user: String = "u1", micros: Int = 123456) -> String {
+        let month = previousMonthPrefix()
+        return #"{"type":"cart","occurred_at":"\#(month)-\#(String(format: "%02d", day))T10:00:00.\#(String(format: "%06d", micros))Z","producer":"web","source_service":"shop","idempotency_key":"\#(key)","user_id":"\#(user)","data":{"cart_id":"c-\#(key)","action":"cart_viewed","cart_total":{"amount":10.5,"currency":"INR"},"cart_abandonment_duration":"PT5M"}}"#
+    }
+
+    /// `YYYY-MM` of the previous UTC month: every day of it is in the past and inside the accepted
+    /// window, whatever today's date.
+    static func previousMonthPrefix() -> String {
+        let today = PostgresTimestamp.now().microsecondsSinceUnixEpoch / 86_400_000_000
+        let (year, month, _) = CivilDate.fromDaysSinceUnixEpoch(today)
+        let previous = month == 1 ? (year - 1, Int64(12)) : (year, month - 1)
+        return String(format: "%04d-%02d", previous.0, previous.1)
+    }
+
+    static func writeInput(_ lines: [String], name: String = "input.ndjson", terminator: String = "\n") throws -> URL {
+        try writeInput(bytes: Array(lines.joined(separator: terminator).utf8) + Array(terminator.utf8), name: name)
+    }
+
+    static func writeInput(bytes: [UInt8], name: String = "input.ndjson") throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-loader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    static func options(_ url: String, inputs: [String], writers: Int = 2, batchRows: Int = 1000) -> LoadOptions {
+        var options = LoadOptions(connectionString: url)
+        options.contract = .pocm
+        options.tenant = "default"
+        options.inputs = inputs
+        options.writers = writers
+        options.limits = .init(maxRows: batchRows, maxBytes: 8 << 20, maxDelay: .seconds(1))
+        options.retryWindow = .seconds(30)
+        return options
+    }
+
+    static func load(_ options: LoadOptions) async throws -> LoadSummary {
+        try await LoadJob(options: options, registry: registry.get()).run()
+    }
+
+    /// The idempotency keys in `events`, sorted.
+    static func loadedKeys(_ url: String) async throws -> [String] {
+        let connection = try await PostgresConnection.connect(url)
+        defer { Task { await connection.close() } }
+        return try await connection.query("SELECT idempotency_key FROM events ORDER BY idempotency_key").map {
+            try $0.decode("idempotency_key", as: String.self)
+        }
+    }
+
+    static func scalar(_ url: String, _ query: PostgresQuery) async throws -> Int {
+        let connection = try await PostgresConnection.connect(url)
+        defer { Task { await connection.close() } }
+        return try await connection.query(query)[0][0].decode(Int.self)
+    }
+}
