@@ -25,6 +25,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(name: "CSupport"),
         .target(
             name: "Postgres",
             dependencies: ["CLibPQ"]
@@ -41,6 +42,7 @@ let package = Package(
         .target(
             name: "Warehouse",
             dependencies: [
+                "CSupport",
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -69,8 +69,7 @@ public struct LoadJob: Sendable {
                     log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> LoadSummary {
         let started = ContinuousClock.now
         let files = try Self.expand(options.inputs)
-        let admin = try await PostgresConnection.connect(options.connectionString)
-        let oldest = try await AcceptedWindow.oldestOccurredAt(on: admin)
+        let oldest = try await withConnection(log: log) { try await AcceptedWindow.oldestOccurredAt(on: $0) }
         let totals = Totals()
         let runID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
 
@@ -83,9 +82,12 @@ public struct LoadJob: Sendable {
                 source = isStdin ? "stdin:\(runID)" : URL(fileURLWithPath: input).standardizedFileURL.path
             }
             let checkpointed = !isStdin || options.sourceName != nil
-            let store = CheckpointStore(connection: admin)
-            if options.restart && checkpointed { try await store.reset(source: source) }
-            let start = checkpointed ? try await store.resumePosition(source: source) : .init(offset: 0, line: 0)
+            let restart = options.restart
+            let start: LineReader.Position = try await withConnection(log: log) { connection in
+                let store = CheckpointStore(connection: connection)
+                if restart && checkpointed { try await store.reset(source: source) }
+                return checkpointed ? try await store.resumePosition(source: source) : .init(offset: 0, line: 0)
+            }
             if start.offset > 0 { log("\(source): resuming after line \(start.line) (byte \(start.offset))") }
 
             let byteSource = try Self.open(input)
@@ -127,18 +129,42 @@ public struct LoadJob: Sendable {
             } catch {
                 channel.cancel()
                 try? await reader.finish()
-                await admin.close()
                 throw error
             }
             try await reader.finish()
-            if checkpointed { try await store.compact(source: source) }
+            if checkpointed {
+                try await withConnection(log: log) { try await CheckpointStore(connection: $0).compact(source: source) }
+            }
         }
-        await admin.close()
         var summary = await totals.summary
         summary.seconds = started.duration(to: .now).inSeconds
         return summary
     }
 
+
+    /// Runs `body` on a fresh connection, reconnecting through connection failures (server restart)
+    /// with backoff for up to the retry window, like the writers.
+    private func withConnection<T: Sendable>(log: @Sendable (String) -> Void, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + options.retryWindow
+        var backoff = Duration.milliseconds(200)
+        while true {
+            do {
+                let connection = try await PostgresConnection.connect(options.connectionString)
+                do {
+                    let value = try await body(connection)
+                    await connection.close()
+                    return value
+                } catch {
+                    await connection.close()
+                    throw error
+                }
+            } catch let error as PostgresError where error.isConnectionFailure && ContinuousClock.now + backoff < deadline {
+                log("\(error.description); retrying in \(backoff)")
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
 
     /// Files as given; directories expand to their regular files in name order; `-` is stdin.
     static func expand(_ inputs: [String]) throws -> [String] {

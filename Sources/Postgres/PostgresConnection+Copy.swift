@@ -242,7 +242,7 @@ public struct PostgresCopyWriter {
         }
         guard status == 1 else {
             let message = PQerrorMessage(conn).map { String(cString: $0) } ?? "PQputCopyData failed"
-            throw PostgresError(code: .connectionFailed, message: "sending COPY data failed: \(message)", endpoint: endpoint)
+            throw PostgresError(code: .connectionLost, message: "sending COPY data failed: \(message)", endpoint: endpoint)
         }
         bytesSent += buffer.count
         buffer.removeAll(keepingCapacity: true)

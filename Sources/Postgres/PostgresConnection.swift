@@ -163,7 +163,7 @@ public actor PostgresConnection {
         let message = field("M") ?? PQresultErrorMessage(result).map { String(cString: $0) } ?? "unknown server error"
         let lost = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
         return PostgresError(
-            code: (sqlState == nil && lost) ? .connectionFailed : .server,
+            code: (sqlState == nil && lost) ? .connectionLost : .server,
             message: message.trimmingCharacters(in: .whitespacesAndNewlines),
             sqlState: sqlState, detail: field("D"), hint: field("H"), constraint: field("n"),
             table: field("t"), column: field("c"), endpoint: endpoint, statement: statement
@@ -173,7 +173,7 @@ public actor PostgresConnection {
     func lastConnectionError(statement: String?) -> PostgresError {
         let message = handle.flatMap { PQerrorMessage($0) }.map { String(cString: $0) } ?? "no connection"
         return PostgresError(
-            code: .connectionFailed,
+            code: .connectionLost,
             message: message.trimmingCharacters(in: .whitespacesAndNewlines),
             endpoint: endpoint, statement: statement
         )

@@ -7,13 +7,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// What kind of failure this is. A struct over a private enum so cases can be added later.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: Sendable, Hashable {
-            case connectionFailed, server, copyFailed, decoding, badResult, closed
+            case connectionFailed, connectionLost, server, copyFailed, decoding, badResult, closed
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
-        /// The connection could not be made or was lost.
+        /// The connection could not be made.
         public static let connectionFailed = Code(.connectionFailed)
+        /// An open connection broke (server crash or shutdown, network).
+        public static let connectionLost = Code(.connectionLost)
         /// PostgreSQL reported an error (see `sqlState`).
         public static let server = Code(.server)
         /// Sending `COPY` data failed on the client side.
@@ -28,6 +30,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public var description: String {
             switch base {
             case .connectionFailed: "connection failed"
+            case .connectionLost: "connection lost"
             case .server: "server error"
             case .copyFailed: "copy failed"
             case .decoding: "decoding failed"
@@ -72,7 +75,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// True when the connection itself failed: SQLSTATE class 08, an administrator or crash shutdown
     /// (57P01–57P03), or a socket error seen by libpq. The operation may be retried on a new connection.
     public var isConnectionFailure: Bool {
-        if code == .connectionFailed || code == .closed { return true }
+        if code == .connectionFailed || code == .connectionLost || code == .closed { return true }
         guard let sqlState else { return false }
         return sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
@@ -80,6 +83,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var description: String {
         if code == .connectionFailed, let endpoint {
             return "cannot connect to \(endpoint): \(message)"
+        }
+        if code == .connectionLost, let endpoint {
+            return "lost the connection to \(endpoint): \(message)"
         }
         if let sqlState { return "\(message) (SQLSTATE \(sqlState))" }
         return message

@@ -230,6 +230,10 @@ enum PortProbe {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { return nil }
         defer { close(socketFD) }
+        // As PostgreSQL binds: with SO_REUSEADDR, so connections still in TIME_WAIT after a crash
+        // do not make the cluster's own port look taken (it would come back on another port).
+        var reuse: Int32 = 1
+        setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

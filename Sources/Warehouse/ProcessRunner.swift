@@ -1,9 +1,10 @@
+import CSupport
 import Foundation
 
 /// Runs a system program to completion and captures its output.
 ///
 /// `posix_spawn` + `waitpid`, not Foundation's `Process`: `pg_ctl start` daemonizes the postmaster,
-/// and `Process.waitUntilExit` was seen to never return then. Output goes to a temporary file, not
+/// and `Process.waitUntilExit` was seen to never return then (the daemon kept its exit monitor open). Output goes to a temporary file, not
 /// a pipe, because the postmaster inherits the descriptor and a pipe would never reach EOF.
 struct ProcessRunner {
     struct Outcome {
@@ -27,6 +28,10 @@ struct ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing above stderr reaches the child: `pg_ctl start` leaves a daemon behind, and a
+        // descriptor it inherited (a parent's pipe, Foundation's exit monitor) would stay open as
+        // long as PostgreSQL runs, so whoever waits on that descriptor would wait forever.
+        sluice_spawn_actions_close_from(&actions, 3)
 
         var cArguments: [UnsafeMutablePointer<CChar>?] = fullArguments.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }

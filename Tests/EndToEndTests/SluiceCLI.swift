@@ -68,4 +68,35 @@ struct SluiceCLI {
             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         )
     }
+
+    /// Starts `sluice arguments…`, sends SIGKILL after `delay`, and reports whether it was still
+    /// running then (true) or had already finished.
+    static func runKilled(_ arguments: [String], environment: [String: String], after delay: Duration) async throws -> (killed: Bool, status: Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
+        env["SLUICE_DB_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-no-cluster").path
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let finished = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            Task {
+                try? await Task.sleep(for: delay)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+        }
+        return (process.terminationReason == .uncaughtSignal, finished)
+    }
 }

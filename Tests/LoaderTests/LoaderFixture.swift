@@ -23,20 +23,11 @@ enum LoaderFixture {
         }
     }
 
-    /// A valid pocm line with idempotency key `key`.
     static func cartLine(key: String, day: Int = 10, user: String = "u1", micros: Int = 123456) -> String {
-        let month = previousMonthPrefix()
-        return #"{"type":"cart","occurred_at":"\#(month)-\#(String(format: "%02d", day))T10:00:00.\#(String(format: "%06d", micros))Z","producer":"web","source_service":"shop","idempotency_key":"\#(key)","user_id":"\#(user)","data":{"cart_id":"c-\#(key)","action":"cart_viewed","cart_total":{"amount":10.5,"currency":"INR"},"cart_abandonment_duration":"PT5M"}}"#
+        SampleEvents.cartLine(key: key, day: day, user: user, micros: micros)
     }
 
-    /// `YYYY-MM` of the previous UTC month: every day of it is in the past and inside the accepted
-    /// window, whatever today's date.
-    static func previousMonthPrefix() -> String {
-        let today = PostgresTimestamp.now().microsecondsSinceUnixEpoch / 86_400_000_000
-        let (year, month, _) = CivilDate.fromDaysSinceUnixEpoch(today)
-        let previous = month == 1 ? (year - 1, Int64(12)) : (year, month - 1)
-        return String(format: "%04d-%02d", previous.0, previous.1)
-    }
+    static func previousMonthPrefix() -> String { SampleEvents.previousMonthPrefix() }
 
     static func writeInput(_ lines: [String], name: String = "input.ndjson", terminator: String = "\n") throws -> URL {
         try writeInput(bytes: Array(lines.joined(separator: terminator).utf8) + Array(terminator.utf8), name: name)

@@ -1,0 +1,106 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// The loader's exactly-once promise under crashes of the loader and of PostgreSQL.
+@Suite("sluice load survives crashes", .serialized)
+struct FaultToleranceTests {
+    static let eventCount = 200_000
+
+    static func input() throws -> (url: URL, keys: [String], invalid: Int) {
+        var lines: [String] = []
+        var keys: [String] = []
+        var invalid = 0
+        for index in 0..<eventCount {
+            let key = "f\(index)"
+            keys.append(key)
+            lines.append(SampleEvents.cartLine(key: key, day: index % 27 + 1, user: "u\(index % 500)"))
+            if index % 40_000 == 5 {
+                lines.append(#"{"type":"cart","broken":"#)
+                invalid += 1
+            }
+        }
+        return (try SampleEvents.writeFile(lines), keys.sorted(), invalid)
+    }
+
+    static func verify(_ url: String, keys: [String], invalid: Int) async throws {
+        let connection = try await PostgresConnection.connect(url)
+        let loaded = try await connection.query("SELECT idempotency_key FROM events ORDER BY idempotency_key").map {
+            try $0.decode("idempotency_key", as: String.self)
+        }
+        #expect(loaded.count == keys.count, "events holds \(loaded.count) rows, expected \(keys.count)")
+        #expect(loaded == keys, "the loaded keys differ from the input's")
+        let rejected = try await connection.query("SELECT count(*) AS n FROM rejected_events")[0].decode("n", as: Int.self)
+        #expect(rejected == invalid)
+        let ledger = try await connection.query("SELECT count(*) AS n FROM event_idempotency_keys")[0].decode("n", as: Int.self)
+        #expect(ledger == keys.count)
+        await connection.close()
+    }
+
+    @Test("kill -9 at 10 random moments, each followed by a re-run: exactly the expected set")
+    func killNine() async throws {
+        let (input, keys, invalid) = try Self.input()
+        try await TestDatabase.withFresh { url in
+            let env = ["DATABASE_URL": url]
+            #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+            var generator = SystemRandomNumberGenerator()
+            var killedMidway = 0
+            for _ in 0..<10 {
+                // Each run gets at most half a second, so ten runs cannot finish the 200k lines.
+                let delay = Int.random(in: 50...500, using: &generator)
+                let outcome = try await SluiceCLI.runKilled(
+                    ["load", "--batch-rows", "2000", input.path], environment: env, after: .milliseconds(delay))
+                if outcome.killed { killedMidway += 1 }
+            }
+            let final = try await SluiceCLI.run(["load", "--json", "--batch-rows", "2000", input.path], environment: env)
+            #expect(final.status == 0, "\(final.combined)")
+            #expect(killedMidway == 10, "only \(killedMidway) of 10 runs were still loading when killed; the test did not exercise crashes")
+            try await Self.verify(url, keys: keys, invalid: invalid)
+        }
+    }
+
+    @Test("PostgreSQL stopped with `pg_ctl stop -m immediate` mid-load and restarted: the loader waits, retries, finishes")
+    func serverCrash() async throws {
+        let (input, keys, invalid) = try Self.input()
+        let clusterDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-crash-\(UUID().uuidString.prefix(8))")
+        let dirArguments = ["--dir", clusterDirectory.path]
+        let started = try await SluiceCLI.run(["db", "start"] + dirArguments)
+        #expect(started.status == 0, "\(started.combined)")
+        let url = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer {
+            _ = try? ProcessHelpers.runBlocking(SluiceCLI.binary, ["db", "stop"] + dirArguments)
+            try? FileManager.default.removeItem(at: clusterDirectory)
+        }
+        let env = ["DATABASE_URL": url]
+        #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+
+        // A bounded retry window: if the server never came back, fail in a minute rather than hang.
+        async let load = SluiceCLI.run(["load", "--json", "--batch-rows", "2000", "--retry-seconds", "60", input.path], environment: env)
+        try await Task.sleep(for: .milliseconds(700))
+        let crash = try await SluiceCLI.run(["db", "stop", "--immediate"] + dirArguments)
+        #expect(crash.status == 0, "\(crash.combined)")
+        try await Task.sleep(for: .seconds(2))
+        let restarted = try await SluiceCLI.run(["db", "start"] + dirArguments)
+        #expect(restarted.status == 0, "\(restarted.combined)")
+        #expect(restarted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == url, "the cluster came back on another port")
+
+        let outcome = try await load
+        #expect(outcome.status == 0, "\(outcome.combined)")
+        #expect(outcome.stderr.contains("retrying"), "the loader never noticed the crash:\n\(outcome.stderr)")
+        try await Self.verify(url, keys: keys, invalid: invalid)
+    }
+}
+
+enum ProcessHelpers {
+    static func runBlocking(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
