@@ -114,16 +114,20 @@ public struct EventContractRegistry: Sendable {
         guard line.count <= context.limits.maxLineBytes else {
             return .rejected([FieldError(field: "", message: "line is \(line.count) bytes; the limit is \(context.limits.maxLineBytes) bytes")])
         }
-        let tape: JSONTape
-        switch JSONTapeReader.read(line, maxDepth: context.limits.maxDepth) {
-        case .failure(let error):
-            return .rejected([FieldError(field: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
-        case .success(let parsed):
-            tape = parsed
+        guard let base = line.baseAddress, line.count > 0 else {
+            return .rejected([FieldError(field: "", message: "invalid JSON at byte 0: empty line: expected a JSON object")])
         }
-        guard let base = line.baseAddress else { return .rejected([FieldError(field: "", message: "empty line")]) }
-        return tape.tokens.withUnsafeBufferPointer { tokens in
-            let view = JSONView(bytes: base.assumingMemoryBound(to: UInt8.self), tokens: tokens)
+        // Tokens live on the stack (the standard library falls back to the heap for huge lines):
+        // no allocation and no growable array per line.
+        return withUnsafeTemporaryAllocation(of: JSONToken.self, capacity: JSONTapeReader.capacity(forByteCount: line.count)) { storage in
+            let written: Int
+            switch JSONTapeReader.read(line, maxDepth: context.limits.maxDepth, into: storage) {
+            case .failure(let error):
+                return .rejected([FieldError(field: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
+            case .success(let count):
+                written = count
+            }
+            let view = JSONView(bytes: base.assumingMemoryBound(to: UInt8.self), tokens: UnsafeBufferPointer(rebasing: storage[0..<written]))
             guard view[0].kind == .object else {
                 return .rejected([FieldError(field: "", message: "the top level must be a JSON object")])
             }
