@@ -26,6 +26,15 @@ struct CompiledEventType: Sendable {
 struct CompiledContract: Sendable {
     var envelope: [(version: Int, node: Int32)] = []
     var types: [CompiledEventType] = []
+    /// The top-level members the contract's mapping reads, found in one pass per line.
+    let topLevel: MemberNames
+    /// ingestion-api only: the members of `payload` its mapping reads.
+    let payloadNames: MemberNames
+
+    init(contract: Contract) {
+        topLevel = MemberNames(contract.topLevelNames)
+        payloadNames = MemberNames(contract == .ingestionAPI ? IngestionAPIPayloadNames.names : [])
+    }
 
     func type(named bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         for (index, type) in types.enumerated() where type.name.count == bytes.count {
@@ -52,7 +61,8 @@ struct CompiledContract: Sendable {
 /// ```
 public struct EventContractRegistry: Sendable {
     let store: SchemaStore
-    let contracts: [Contract: CompiledContract]
+    /// Indexed by ``Contract/ordinal``; nil for a contract without schemas.
+    let contracts: [CompiledContract?]
     /// The documents compiled into this registry.
     public let documents: [SchemaDocuments.Info]
 
@@ -65,7 +75,7 @@ public struct EventContractRegistry: Sendable {
     /// Compiles the given documents (`path`, JSON text); for tests and tools.
     init(documents sources: [(path: String, json: String)]) throws {
         var compiler = SchemaCompiler()
-        var contracts: [Contract: CompiledContract] = [:]
+        var contracts = [CompiledContract?](repeating: nil, count: Contract.allCases.count)
         var infos: [SchemaDocuments.Info] = []
         for (path, json) in sources {
             let root: JSONValue
@@ -80,7 +90,7 @@ public struct EventContractRegistry: Sendable {
             }
             let version = Int(versionNumber)
             let node = try compiler.compileDocument(named: path, root)
-            var compiled = contracts[contract] ?? CompiledContract()
+            var compiled = contracts[contract.ordinal] ?? CompiledContract(contract: contract)
             if type == "envelope" {
                 compiled.envelope.append((version, node))
             } else if let index = compiled.types.firstIndex(where: { $0.nameString == type }) {
@@ -88,7 +98,7 @@ public struct EventContractRegistry: Sendable {
             } else {
                 compiled.types.append(CompiledEventType(name: Array(type.utf8), nameString: type, versions: [(version, node)]))
             }
-            contracts[contract] = compiled
+            contracts[contract.ordinal] = compiled
             var isOpen = false
             if case .bool(true)? = root["x-sluice-open"] { isOpen = true }
             infos.append(SchemaDocuments.Info(path: path, contract: contract, type: type, version: version, isOpen: isOpen))
@@ -100,7 +110,7 @@ public struct EventContractRegistry: Sendable {
 
     /// The event types a contract accepts (growthos: its single `event` document).
     public func eventTypes(of contract: Contract) -> [String] {
-        contracts[contract]?.types.map(\.nameString) ?? []
+        contracts[contract.ordinal]?.types.map(\.nameString) ?? []
     }
 
     /// Validates and normalizes one input line (without its newline).
@@ -132,7 +142,7 @@ public struct EventContractRegistry: Sendable {
                 return .rejected([FieldError(field: "", message: "the top level must be a JSON object")])
             }
             var normalizer = EventNormalizer(view: view, store: store, contract: contract, errorCap: context.maxErrorsPerEvent)
-            return normalizer.run(contracts[contract], context: context)
+            return normalizer.run(contracts[contract.ordinal], context: context)
         }
     }
 }

@@ -1,0 +1,68 @@
+/// A fixed set of member names (at most 16) looked up together in one pass over an object, instead
+/// of one scan of the object per name. Built once per contract at start-up.
+///
+/// Names are bucketed by byte length, so most keys are dismissed by one table load and the rest by
+/// one comparison.
+struct MemberNames: Sendable {
+    /// Value token of each name (in the order given to `init`), or -1 when absent.
+    typealias Slots = SIMD16<Int32>
+
+    private let names: [[UInt8]]
+    /// Per key length (< 64), a bit per name of that length.
+    private let byLength: [UInt16]
+
+    init(_ names: [String]) {
+        precondition(names.count <= 16, "MemberNames holds at most 16 names") // start-up constant, never input
+        self.names = names.map { Array($0.utf8) }
+        var table = [UInt16](repeating: 0, count: 64)
+        for (index, name) in self.names.enumerated() where name.count < 64 {
+            table[name.count] |= 1 << UInt16(index)
+        }
+        byLength = table
+    }
+
+    /// The value token of each name among the members of the object at `object` (last one wins,
+    /// as in jsonb and ``JSONView/member(_:_:)``).
+    func find(in view: JSONView, object: Int) -> Slots {
+        var slots = Slots(repeating: -1)
+        names.withUnsafeBufferPointer { names in
+            byLength.withUnsafeBufferPointer { byLength in
+                var key = object + 1
+                let end = Int(view[object].next)
+                while key < end {
+                    let value = key + 1
+                    let token = view[key]
+                    if !token.isEscaped {
+                        let length = Int(token.end &- token.start)
+                        if length < 64 {
+                            var candidates = byLength[length]
+                            while candidates != 0 {
+                                let index = candidates.trailingZeroBitCount
+                                candidates &= candidates &- 1
+                                if names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
+                                    slots[index] = Int32(value)
+                                }
+                            }
+                        }
+                    } else {
+                        // Rare: compare the decoded key against every name.
+                        for index in 0..<names.count where names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
+                            slots[index] = Int32(value)
+                        }
+                    }
+                    key = Int(view[value].next)
+                }
+            }
+        }
+        return slots
+    }
+}
+
+extension MemberNames.Slots {
+    /// The token in slot `index`, or nil when that member is absent.
+    @inline(__always)
+    func token(_ index: Int) -> Int? {
+        let token = self[index]
+        return token >= 0 ? Int(token) : nil
+    }
+}
