@@ -186,7 +186,10 @@ let sluiceRate = Double(payloadBytes) / best / 1e6
 print(String(format: "sluice validate+normalize: %.1f MB/s per core (%.3f s best of 3; accepted %d, rejected %d)", sluiceRate, best, counts.0, counts.1))
 
 // `--sluice-only`: skip the Foundation comparison, so `perf record` profiles only the validator.
-if CommandLine.arguments.contains("--sluice-only") { exit(0) }
+if CommandLine.arguments.contains("--sluice-only") {
+    for _ in 0..<10 { _ = runSluice() } // more samples of the validator than of corpus generation
+    exit(0)
+}
 
 // JSONSerialization is slower; parse a quarter of the lines (same mix) to keep the run short.
 let foundationLines = max(1, lines.count / 4)

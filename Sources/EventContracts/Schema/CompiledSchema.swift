@@ -88,6 +88,12 @@ final class SchemaStore: @unchecked Sendable {
     let rules: UnsafeMutableBufferPointer<ConditionalRule>
     let requiredGroups: UnsafeMutableBufferPointer<UInt64>
     let bytes: UnsafeMutableBufferPointer<UInt8>
+    /// Per node with properties, ``propertyLengthBuckets`` masks starting at `node * buckets`: bit
+    /// `slot` of mask `length` is set when property `slot`'s name is `length` bytes long (the last
+    /// bucket also holds longer names). A key is then compared only with names of its length,
+    /// lowest slot first, as a linear scan would.
+    let propertiesByLength: UnsafeMutableBufferPointer<UInt64>
+    static let propertyLengthBuckets = 64
 
     init(builder: SchemaStoreBuilder) {
         func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -101,6 +107,15 @@ final class SchemaStore: @unchecked Sendable {
         rules = freeze(builder.rules)
         requiredGroups = freeze(builder.requiredGroups)
         bytes = freeze(builder.bytes)
+        let buckets = SchemaStore.propertyLengthBuckets
+        var masks = [UInt64](repeating: 0, count: builder.nodes.count * buckets)
+        for (nodeIndex, node) in builder.nodes.enumerated() {
+            for slot in 0..<Int(node.properties.count) {
+                let length = Int(builder.properties[Int(node.properties.start) + slot].name.length)
+                masks[nodeIndex * buckets + min(length, buckets - 1)] |= 1 << UInt64(slot)
+            }
+        }
+        propertiesByLength = freeze(masks)
     }
 
     deinit {
@@ -110,6 +125,7 @@ final class SchemaStore: @unchecked Sendable {
         rules.baseAddress?.deallocate()
         requiredGroups.baseAddress?.deallocate()
         bytes.baseAddress?.deallocate()
+        propertiesByLength.baseAddress?.deallocate()
     }
 
     @inline(__always)

@@ -147,7 +147,7 @@ struct SchemaWalker {
                 }
             }
         case .array: checkArray(node, index)
-        case .object: checkObject(node, index)
+        case .object: checkObject(node, nodeIndex, index)
         case .trueLiteral, .falseLiteral, .null: break
         }
     }
@@ -224,7 +224,7 @@ struct SchemaWalker {
         }
     }
 
-    private mutating func checkObject(_ node: SchemaNode, _ index: Int) {
+    private mutating func checkObject(_ node: SchemaNode, _ nodeIndex: Int32, _ index: Int) {
         var present: UInt64 = 0
         var conditionValue = -1
         let propertyStart = Int(node.properties.start)
@@ -236,11 +236,21 @@ struct SchemaWalker {
             var slot = -1
             if propertyCount > 0 {
                 let keyToken = view[key]
-                let keyLength = Int32(keyToken.end - keyToken.start)
-                for candidate in 0..<propertyCount {
-                    let entry = store.properties[propertyStart + candidate]
-                    // Length first: most candidates are rejected without touching their bytes.
-                    if keyToken.isEscaped || entry.name.length == keyLength, view.stringEquals(key, store.bytes(entry.name)) {
+                if !keyToken.isEscaped {
+                    // Only names of the key's length are compared (see SchemaStore.propertiesByLength).
+                    let keyLength = Int(keyToken.end &- keyToken.start)
+                    let buckets = SchemaStore.propertyLengthBuckets
+                    var candidates = store.propertiesByLength[Int(nodeIndex) &* buckets &+ min(keyLength, buckets &- 1)]
+                    while candidates != 0 {
+                        let candidate = candidates.trailingZeroBitCount
+                        candidates &= candidates &- 1
+                        if view.stringEquals(key, store.bytes(store.properties[propertyStart &+ candidate].name)) {
+                            slot = candidate
+                            break
+                        }
+                    }
+                } else {
+                    for candidate in 0..<propertyCount where view.stringEquals(key, store.bytes(store.properties[propertyStart + candidate].name)) {
                         slot = candidate
                         break
                     }
