@@ -22,6 +22,45 @@ struct NameMatcher: Sendable, Equatable {
         return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
+    /// The normalized length of `key` (bytes other than `_` and `-`) and its first normalized
+    /// byte (0 if none), eight bytes at a time where the line has room to load whole words.
+    @inline(__always)
+    static func normalizedShape(_ key: UnsafeBufferPointer<UInt8>, readableEnd: UnsafePointer<UInt8>) -> (length: Int, first: UInt8) {
+        guard let start = key.baseAddress else { return (0, 0) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // High bit of each byte of `word` that is zero (exact, no borrow between bytes).
+        @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { ~(((word & lows) &+ lows) | word | lows) }
+        var separators = 0
+        var firstIndex = -1
+        var offset = 0
+        while offset < key.count {
+            guard start + offset + 8 <= readableEnd else {
+                // Near the end of the line: finish byte by byte.
+                while offset < key.count {
+                    let byte = start[offset]
+                    if byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") { separators &+= 1 } else if firstIndex < 0 { firstIndex = offset }
+                    offset &+= 1
+                }
+                break
+            }
+            let word = UnsafeRawPointer(start + offset).loadUnaligned(as: UInt64.self)
+            let remaining = key.count &- offset
+            let inKey: UInt64 = remaining >= 8 ? highs : highs & ((1 << UInt64(remaining &* 8)) &- 1)
+            let separatorBytes = (zeroBytes(word ^ (ones &* 0x5F)) | zeroBytes(word ^ (ones &* 0x2D))) & inKey
+            separators &+= separatorBytes.nonzeroBitCount
+            if firstIndex < 0 {
+                let others = ~separatorBytes & inKey
+                if others != 0 { firstIndex = offset &+ others.trailingZeroBitCount / 8 }
+            }
+            offset &+= 8
+        }
+        guard firstIndex >= 0 else { return (0, 0) }
+        let first = start[firstIndex]
+        return (key.count &- separators, first >= 0x41 && first <= 0x5A ? first | 0x20 : first)
+    }
+
     func matches(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !isEmpty else { return false }
         var length = 0
@@ -55,6 +94,9 @@ final class CompiledPrivacy: @unchecked Sendable {
     let freeForm: NameMatcher
     let ipAddress: NameMatcher
     let medical: [Contract: [String: NameMatcher]]
+    /// `medical` as short lists indexed by ``Contract/ordinal``: found per event by a length check
+    /// and a comparison instead of hashing the type name.
+    private let medicalByContract: [[(type: String, matcher: NameMatcher)]]
     /// Per normalized length, a bit per first byte (mod 64) of the rule names of that length: most
     /// keys are dismissed by this one load. Written only in `init`, freed in `deinit`.
     private let interesting: UnsafeMutablePointer<UInt64>
@@ -64,6 +106,17 @@ final class CompiledPrivacy: @unchecked Sendable {
     @inline(__always)
     func mayMatch(length: Int, first: UInt8) -> Bool {
         length < 64 && interesting[length] & (1 << UInt64(first & 63)) != 0
+    }
+
+    /// The non-empty medical field matcher of (contract, type), if any.
+    func medicalMatcher(_ contract: Contract, _ type: String) -> NameMatcher? {
+        let candidates = medicalByContract[contract.ordinal]
+        guard !candidates.isEmpty else { return nil }
+        let length = type.utf8.count
+        for candidate in candidates where candidate.type.utf8.count == length && candidate.type == type {
+            return candidate.matcher
+        }
+        return nil
     }
     // Raw bytes, not `SymmetricKey` (not `Sendable`); a key is made only when a value is hashed or sealed.
     let hashSecret: [UInt8]?
@@ -76,6 +129,11 @@ final class CompiledPrivacy: @unchecked Sendable {
         freeForm = NameMatcher(policy.freeFormFieldNames)
         ipAddress = NameMatcher(policy.ipAddressFieldNames)
         medical = policy.medicalFields.mapValues { types in types.mapValues { NameMatcher($0) } }
+        var byContract = [[(type: String, matcher: NameMatcher)]](repeating: [], count: Contract.allCases.count)
+        for (contract, types) in medical {
+            byContract[contract.ordinal] = types.filter { !$0.value.isEmpty }.map { (type: $0.key, matcher: $0.value) }
+        }
+        medicalByContract = byContract
         let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         table.initialize(repeating: 0, count: 64)
         for name in policy.emailFieldNames + policy.phoneFieldNames + policy.freeFormFieldNames + policy.ipAddressFieldNames
@@ -101,6 +159,8 @@ struct PrivacyRewriter {
     let privacy: CompiledPrivacy
     let medical: NameMatcher?
     let tenantId: String
+    /// One past the last byte of the line's root value: words may be loaded up to here.
+    private let readableEnd: UnsafePointer<UInt8>
     private(set) var edits: [(token: Int, edit: Edit)] = []
     private(set) var flags: Set<String> = []
     private(set) var failures: [PendingError] = []
@@ -109,8 +169,8 @@ struct PrivacyRewriter {
         self.view = view
         self.privacy = privacy
         self.tenantId = tenantId
-        let matcher = privacy.medical[contract]?[type]
-        medical = matcher?.isEmpty == false ? matcher : nil
+        readableEnd = view.bytes + Int(view[0].end)
+        medical = privacy.medicalMatcher(contract, type)
     }
 
     /// Walks the payload at `root` and returns its bytes after the rules, or the reason it cannot be stored.
@@ -149,12 +209,7 @@ struct PrivacyRewriter {
         let valueKind = view[value].kind
         let name = view.rawString(key)
         if !view[key].isEscaped {
-            var length = 0
-            var first: UInt8 = 0
-            for byte in name where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
-                if length == 0 { first = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-                length &+= 1
-            }
+            let (length, first) = NameMatcher.normalizedShape(name, readableEnd: readableEnd)
             if !privacy.mayMatch(length: length, first: first) {
                 switch valueKind {
                 case .object, .array: visit(value, freeForm: freeForm)
