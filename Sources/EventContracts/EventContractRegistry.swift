@@ -22,16 +22,19 @@ struct CompiledEventType: Sendable {
     var versions: [(version: Int, node: Int32)]
 }
 
-/// A contract's compiled schemas.
-struct CompiledContract: Sendable {
-    var envelope: [(version: Int, node: Int32)] = []
-    var types: [CompiledEventType] = []
+/// A contract's compiled schemas. A class, immutable after `init`, so handing it to each line's
+/// normalizer costs one retain instead of one per array inside.
+final class CompiledContract: Sendable {
+    let envelope: [(version: Int, node: Int32)]
+    let types: [CompiledEventType]
     /// The top-level members the contract's mapping reads, found in one pass per line.
     let topLevel: MemberNames
     /// ingestion-api only: the members of `payload` its mapping reads.
     let payloadNames: MemberNames
 
-    init(contract: Contract) {
+    init(contract: Contract, envelope: [(version: Int, node: Int32)], types: [CompiledEventType]) {
+        self.envelope = envelope
+        self.types = types
         topLevel = MemberNames(contract.topLevelNames)
         payloadNames = MemberNames(contract == .ingestionAPI ? IngestionAPIPayloadNames.names : [])
     }
@@ -75,7 +78,8 @@ public struct EventContractRegistry: Sendable {
     /// Compiles the given documents (`path`, JSON text); for tests and tools.
     init(documents sources: [(path: String, json: String)]) throws {
         var compiler = SchemaCompiler()
-        var contracts = [CompiledContract?](repeating: nil, count: Contract.allCases.count)
+        var envelopes = [[(version: Int, node: Int32)]?](repeating: nil, count: Contract.allCases.count)
+        var typeLists = [[CompiledEventType]](repeating: [], count: Contract.allCases.count)
         var infos: [SchemaDocuments.Info] = []
         for (path, json) in sources {
             let root: JSONValue
@@ -90,21 +94,24 @@ public struct EventContractRegistry: Sendable {
             }
             let version = Int(versionNumber)
             let node = try compiler.compileDocument(named: path, root)
-            var compiled = contracts[contract.ordinal] ?? CompiledContract(contract: contract)
+            let ordinal = contract.ordinal
+            if envelopes[ordinal] == nil { envelopes[ordinal] = [] }
             if type == "envelope" {
-                compiled.envelope.append((version, node))
-            } else if let index = compiled.types.firstIndex(where: { $0.nameString == type }) {
-                compiled.types[index].versions.append((version, node))
+                envelopes[ordinal]?.append((version, node))
+            } else if let index = typeLists[ordinal].firstIndex(where: { $0.nameString == type }) {
+                typeLists[ordinal][index].versions.append((version, node))
             } else {
-                compiled.types.append(CompiledEventType(name: Array(type.utf8), nameString: type, versions: [(version, node)]))
+                typeLists[ordinal].append(CompiledEventType(name: Array(type.utf8), nameString: type, versions: [(version, node)]))
             }
-            contracts[contract.ordinal] = compiled
             var isOpen = false
             if case .bool(true)? = root["x-sluice-open"] { isOpen = true }
             infos.append(SchemaDocuments.Info(path: path, contract: contract, type: type, version: version, isOpen: isOpen))
         }
         store = SchemaStore(builder: compiler.builder)
-        self.contracts = contracts
+        // A contract is present once any of its documents was compiled (`envelopes` marks it).
+        contracts = Contract.allCases.map { contract in
+            envelopes[contract.ordinal].map { CompiledContract(contract: contract, envelope: $0, types: typeLists[contract.ordinal]) }
+        }
         documents = infos
     }
 

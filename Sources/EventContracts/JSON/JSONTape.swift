@@ -300,7 +300,12 @@ struct JSONTapeReader {
             // A high bit survives iff some byte is `"`, `\`, < 0x20, or >= 0x80 (exact for "any").
             let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
                 | ((word &- ones &* 0x20) & ~word) | word
-            if special & highs != 0 { break }
+            let flagged = special & highs
+            if flagged != 0 {
+                // Borrows only run upward, so the lowest flagged byte is the first special one.
+                position &+= flagged.trailingZeroBitCount &>> 3
+                return
+            }
             position &+= 8
         }
         while position < count {
