@@ -88,12 +88,16 @@ final class SchemaStore: @unchecked Sendable {
     let rules: UnsafeMutableBufferPointer<ConditionalRule>
     let requiredGroups: UnsafeMutableBufferPointer<UInt64>
     let bytes: UnsafeMutableBufferPointer<UInt8>
-    /// Per node with properties, ``propertyLengthBuckets`` masks starting at `node * buckets`: bit
-    /// `slot` of mask `length` is set when property `slot`'s name is `length` bytes long (the last
-    /// bucket also holds longer names). A key is then compared only with names of its length,
-    /// lowest slot first, as a linear scan would.
-    let propertiesByLength: UnsafeMutableBufferPointer<UInt64>
-    static let propertyLengthBuckets = 64
+    /// Length-bucket tables of ``lengthBuckets`` masks each: in a node's property table, bit `slot`
+    /// of mask `length` is set when property `slot`'s name is `length` bytes long (the last bucket
+    /// also holds longer names); enum tables likewise for enum values. A key (or string) is then
+    /// compared only with names of its length, lowest slot first, as a linear scan would.
+    let lengthMasks: UnsafeMutableBufferPointer<UInt64>
+    /// Per node: offset of its property table in ``lengthMasks``, or -1 (no properties).
+    let propertyTable: UnsafeMutableBufferPointer<Int32>
+    /// Per node: offset of its enum table in ``lengthMasks``, or -1 (no enum, or more than 64 values).
+    let enumTable: UnsafeMutableBufferPointer<Int32>
+    static let lengthBuckets = 32
 
     init(builder: SchemaStoreBuilder) {
         func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -107,15 +111,31 @@ final class SchemaStore: @unchecked Sendable {
         rules = freeze(builder.rules)
         requiredGroups = freeze(builder.requiredGroups)
         bytes = freeze(builder.bytes)
-        let buckets = SchemaStore.propertyLengthBuckets
-        var masks = [UInt64](repeating: 0, count: builder.nodes.count * buckets)
+        let buckets = SchemaStore.lengthBuckets
+        var masks: [UInt64] = []
+        var propertyOffsets = [Int32](repeating: -1, count: builder.nodes.count)
+        var enumOffsets = [Int32](repeating: -1, count: builder.nodes.count)
         for (nodeIndex, node) in builder.nodes.enumerated() {
-            for slot in 0..<Int(node.properties.count) {
-                let length = Int(builder.properties[Int(node.properties.start) + slot].name.length)
-                masks[nodeIndex * buckets + min(length, buckets - 1)] |= 1 << UInt64(slot)
+            if node.properties.count > 0 {
+                propertyOffsets[nodeIndex] = Int32(masks.count)
+                masks.append(contentsOf: repeatElement(0, count: buckets))
+                for slot in 0..<Int(node.properties.count) {
+                    let length = Int(builder.properties[Int(node.properties.start) + slot].name.length)
+                    masks[Int(propertyOffsets[nodeIndex]) + min(length, buckets - 1)] |= 1 << UInt64(slot)
+                }
+            }
+            if node.enumValues.count > 0, node.enumValues.count <= 64 {
+                enumOffsets[nodeIndex] = Int32(masks.count)
+                masks.append(contentsOf: repeatElement(0, count: buckets))
+                for slot in 0..<Int(node.enumValues.count) {
+                    let length = Int(builder.enumValues[Int(node.enumValues.start) + slot].length)
+                    masks[Int(enumOffsets[nodeIndex]) + min(length, buckets - 1)] |= 1 << UInt64(slot)
+                }
             }
         }
-        propertiesByLength = freeze(masks)
+        lengthMasks = freeze(masks)
+        propertyTable = freeze(propertyOffsets)
+        enumTable = freeze(enumOffsets)
     }
 
     deinit {
@@ -125,7 +145,9 @@ final class SchemaStore: @unchecked Sendable {
         rules.baseAddress?.deallocate()
         requiredGroups.baseAddress?.deallocate()
         bytes.baseAddress?.deallocate()
-        propertiesByLength.baseAddress?.deallocate()
+        lengthMasks.baseAddress?.deallocate()
+        propertyTable.baseAddress?.deallocate()
+        enumTable.baseAddress?.deallocate()
     }
 
     @inline(__always)

@@ -138,7 +138,7 @@ struct SchemaWalker {
             }
         }
         switch token.kind {
-        case .string: checkString(node, index)
+        case .string: checkString(node, nodeIndex, index)
         case .number:
             if node.hasRange {
                 let value = view.double(index)
@@ -173,7 +173,7 @@ struct SchemaWalker {
         }
     }
 
-    private mutating func checkString(_ node: SchemaNode, _ index: Int) {
+    private mutating func checkString(_ node: SchemaNode, _ nodeIndex: Int32, _ index: Int) {
         let hasEnum = node.enumValues.count > 0
         let needsLength = node.minLength > 0 || node.maxLength != .max
         guard hasEnum || needsLength || node.format != .none else { return }
@@ -181,13 +181,28 @@ struct SchemaWalker {
         let problem: String? = view.withString(index) { text -> String? in
             if hasEnum {
                 var matched = false
-                for slot in Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count) {
-                    let candidate = store.bytes(store.enumValues[slot])
-                    if candidate.count == text.count, let a = candidate.baseAddress, let b = text.baseAddress, memcmpEqual(a, b, text.count) {
-                        matched = true
-                        break
+                let table = Int(store.enumTable[Int(nodeIndex)])
+                if table >= 0, let textBase = text.baseAddress {
+                    // Only values of the text's length are compared (see SchemaStore.lengthMasks).
+                    var candidates = store.lengthMasks[table &+ min(text.count, SchemaStore.lengthBuckets &- 1)]
+                    while candidates != 0 {
+                        let slot = Int(node.enumValues.start) &+ candidates.trailingZeroBitCount
+                        candidates &= candidates &- 1
+                        let candidate = store.bytes(store.enumValues[slot])
+                        if candidate.count == text.count, let candidateBase = candidate.baseAddress, memcmpEqual(candidateBase, textBase, text.count) {
+                            matched = true
+                            break
+                        }
                     }
-                    if candidate.count == 0, text.count == 0 { matched = true; break }
+                } else {
+                    for slot in Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count) {
+                        let candidate = store.bytes(store.enumValues[slot])
+                        if candidate.count == text.count, let a = candidate.baseAddress, let b = text.baseAddress, memcmpEqual(a, b, text.count) {
+                            matched = true
+                            break
+                        }
+                        if candidate.count == 0, text.count == 0 { matched = true; break }
+                    }
                 }
                 if !matched {
                     let options = (Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count))
@@ -239,8 +254,8 @@ struct SchemaWalker {
                 if !keyToken.isEscaped {
                     // Only names of the key's length are compared (see SchemaStore.propertiesByLength).
                     let keyLength = Int(keyToken.end &- keyToken.start)
-                    let buckets = SchemaStore.propertyLengthBuckets
-                    var candidates = store.propertiesByLength[Int(nodeIndex) &* buckets &+ min(keyLength, buckets &- 1)]
+                    let table = Int(store.propertyTable[Int(nodeIndex)])
+                    var candidates = store.lengthMasks[table &+ min(keyLength, SchemaStore.lengthBuckets &- 1)]
                     while candidates != 0 {
                         let candidate = candidates.trailingZeroBitCount
                         candidates &= candidates &- 1
