@@ -4,8 +4,20 @@
 /// Names are bucketed by byte length, so most keys are dismissed by one table load and the rest by
 /// one comparison.
 struct MemberNames: Sendable {
-    /// Value token of each name (in the order given to `init`), or -1 when absent.
-    typealias Slots = SIMD16<Int32>
+    /// Value token of each name (in the order given to `init`), or -1 when absent. A tuple written
+    /// through a pointer: SIMD16 element stores compiled to whole-vector copies per write.
+    struct Slots {
+        fileprivate var storage: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32,
+                                  Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) =
+            (-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+
+        /// The token in slot `index`, or nil when that member is absent.
+        @inline(__always)
+        func token(_ index: Int) -> Int? {
+            let token = withUnsafeBytes(of: storage) { $0.load(fromByteOffset: index &* 4, as: Int32.self) }
+            return token >= 0 ? Int(token) : nil
+        }
+    }
 
     private let names: [[UInt8]]
     /// Per key length (< 64), a bit per name of that length.
@@ -24,45 +36,39 @@ struct MemberNames: Sendable {
     /// The value token of each name among the members of the object at `object` (last one wins,
     /// as in jsonb and ``JSONView/member(_:_:)``).
     func find(in view: JSONView, object: Int) -> Slots {
-        var slots = Slots(repeating: -1)
-        names.withUnsafeBufferPointer { names in
-            byLength.withUnsafeBufferPointer { byLength in
-                var key = object + 1
-                let end = Int(view[object].next)
-                while key < end {
-                    let value = key + 1
-                    let token = view[key]
-                    if !token.isEscaped {
-                        let length = Int(token.end &- token.start)
-                        if length < 64 {
-                            var candidates = byLength[length]
-                            while candidates != 0 {
-                                let index = candidates.trailingZeroBitCount
-                                candidates &= candidates &- 1
-                                if names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
-                                    slots[index] = Int32(value)
+        var result = Slots()
+        withUnsafeMutableBytes(of: &result.storage) { slotBytes in
+            let slots = slotBytes.bindMemory(to: Int32.self)
+            names.withUnsafeBufferPointer { names in
+                byLength.withUnsafeBufferPointer { byLength in
+                    var key = object + 1
+                    let end = Int(view[object].next)
+                    while key < end {
+                        let value = key + 1
+                        let token = view[key]
+                        if !token.isEscaped {
+                            let length = Int(token.end &- token.start)
+                            if length < 64 {
+                                var candidates = byLength[length]
+                                while candidates != 0 {
+                                    let index = candidates.trailingZeroBitCount
+                                    candidates &= candidates &- 1
+                                    if names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
+                                        slots[index] = Int32(value)
+                                    }
                                 }
                             }
+                        } else {
+                            // Rare: compare the decoded key against every name.
+                            for index in 0..<names.count where names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
+                                slots[index] = Int32(value)
+                            }
                         }
-                    } else {
-                        // Rare: compare the decoded key against every name.
-                        for index in 0..<names.count where names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
-                            slots[index] = Int32(value)
-                        }
+                        key = Int(view[value].next)
                     }
-                    key = Int(view[value].next)
                 }
             }
         }
-        return slots
-    }
-}
-
-extension MemberNames.Slots {
-    /// The token in slot `index`, or nil when that member is absent.
-    @inline(__always)
-    func token(_ index: Int) -> Int? {
-        let token = self[index]
-        return token >= 0 ? Int(token) : nil
+        return result
     }
 }
