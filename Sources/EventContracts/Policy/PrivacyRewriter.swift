@@ -22,11 +22,41 @@ struct NameMatcher: Sendable, Equatable {
         return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
-    /// The normalized length of `key` (bytes other than `_` and `-`) and its first normalized
-    /// byte (0 if none), eight bytes at a time where the line has room to load whole words.
+    /// What the privacy prefilter knows of a name after normalization (bytes other than `_` and
+    /// `-`, A-Z lowered): its length and its first, second and last bytes (0 when absent). Two
+    /// names that normalize equal have equal shapes, so a shape no rule name has rules a key out.
+    struct Shape: Equatable {
+        var length = 0
+        var first: UInt8 = 0
+        var second: UInt8 = 0
+        var last: UInt8 = 0
+
+        /// A 12-bit fingerprint for ``CompiledPrivacy``'s bit table.
+        @inline(__always)
+        var fingerprint: Int {
+            let packed = UInt64(length) | UInt64(first) << 16 | UInt64(second) << 24 | UInt64(last) << 32
+            return Int(truncatingIfNeeded: (packed &* 0x9E37_79B9_7F4A_7C15) >> 52)
+        }
+    }
+
     @inline(__always)
-    static func normalizedShape(_ key: UnsafeBufferPointer<UInt8>, readableEnd: UnsafePointer<UInt8>) -> (length: Int, first: UInt8) {
-        guard let start = key.baseAddress else { return (0, 0) }
+    private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+    /// ``Shape`` of a name, byte by byte (rule names at start-up; keys near the end of a line).
+    static func shape(_ name: UnsafeBufferPointer<UInt8>) -> Shape {
+        var shape = Shape()
+        for byte in name where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
+            if shape.length == 0 { shape.first = lowered(byte) } else if shape.length == 1 { shape.second = lowered(byte) }
+            shape.last = lowered(byte)
+            shape.length &+= 1
+        }
+        return shape
+    }
+
+    /// ``Shape`` of a key, eight bytes at a time where the line has room to load whole words.
+    @inline(__always)
+    static func shape(_ key: UnsafeBufferPointer<UInt8>, readableEnd: UnsafePointer<UInt8>) -> Shape {
+        guard let start = key.baseAddress, start + ((key.count &+ 7) & ~7) <= readableEnd else { return shape(key) }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         let highs: UInt64 = 0x8080_8080_8080_8080
@@ -34,31 +64,30 @@ struct NameMatcher: Sendable, Equatable {
         @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { ~(((word & lows) &+ lows) | word | lows) }
         var separators = 0
         var firstIndex = -1
+        var secondIndex = -1
+        var lastIndex = -1
         var offset = 0
         while offset < key.count {
-            guard start + offset + 8 <= readableEnd else {
-                // Near the end of the line: finish byte by byte.
-                while offset < key.count {
-                    let byte = start[offset]
-                    if byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") { separators &+= 1 } else if firstIndex < 0 { firstIndex = offset }
-                    offset &+= 1
-                }
-                break
-            }
             let word = UnsafeRawPointer(start + offset).loadUnaligned(as: UInt64.self)
             let remaining = key.count &- offset
             let inKey: UInt64 = remaining >= 8 ? highs : highs & ((1 << UInt64(remaining &* 8)) &- 1)
             let separatorBytes = (zeroBytes(word ^ (ones &* 0x5F)) | zeroBytes(word ^ (ones &* 0x2D))) & inKey
-            separators &+= separatorBytes.nonzeroBitCount
-            if firstIndex < 0 {
-                let others = ~separatorBytes & inKey
-                if others != 0 { firstIndex = offset &+ others.trailingZeroBitCount / 8 }
+            // Sum of one per separator byte, by multiplication (no popcount instruction on the baseline target).
+            separators &+= Int(truncatingIfNeeded: ((separatorBytes &>> 7) &* ones) &>> 56)
+            var others = ~separatorBytes & inKey
+            if others != 0 {
+                lastIndex = offset &+ (63 &- others.leadingZeroBitCount) &>> 3
+                if firstIndex < 0 {
+                    firstIndex = offset &+ others.trailingZeroBitCount &>> 3
+                    others &= others &- 1
+                }
+                if secondIndex < 0, others != 0 { secondIndex = offset &+ others.trailingZeroBitCount &>> 3 }
             }
             offset &+= 8
         }
-        guard firstIndex >= 0 else { return (0, 0) }
-        let first = start[firstIndex]
-        return (key.count &- separators, first >= 0x41 && first <= 0x5A ? first | 0x20 : first)
+        guard firstIndex >= 0 else { return Shape() }
+        return Shape(length: key.count &- separators, first: lowered(start[firstIndex]),
+                     second: secondIndex >= 0 ? lowered(start[secondIndex]) : 0, last: lowered(start[lastIndex]))
     }
 
     func matches(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -97,15 +126,18 @@ final class CompiledPrivacy: @unchecked Sendable {
     /// `medical` as short lists indexed by ``Contract/ordinal``: found per event by a length check
     /// and a comparison instead of hashing the type name.
     private let medicalByContract: [[(type: String, matcher: NameMatcher)]]
-    /// Per normalized length, a bit per first byte (mod 64) of the rule names of that length: most
-    /// keys are dismissed by this one load. Written only in `init`, freed in `deinit`.
+    /// A bit per ``NameMatcher/Shape/fingerprint`` of every rule name (4096 bits): most keys are
+    /// dismissed by this one load, and few that match no rule get through (unlike a check of
+    /// length and first byte alone, which `price` and `product_id` passed). Written only in
+    /// `init`, freed in `deinit`.
     private let interesting: UnsafeMutablePointer<UInt64>
 
     deinit { interesting.deallocate() }
 
     @inline(__always)
-    func mayMatch(length: Int, first: UInt8) -> Bool {
-        length < 64 && interesting[length] & (1 << UInt64(first & 63)) != 0
+    func mayMatch(_ shape: NameMatcher.Shape) -> Bool {
+        let bit = shape.fingerprint
+        return shape.length < 64 && interesting[bit &>> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
     /// The non-empty medical field matcher of (contract, type), if any.
@@ -136,10 +168,11 @@ final class CompiledPrivacy: @unchecked Sendable {
         medicalByContract = byContract
         let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         table.initialize(repeating: 0, count: 64)
+        // Same normalization as NameMatcher; names of normalized length >= 64 never match a key.
         for name in policy.emailFieldNames + policy.phoneFieldNames + policy.freeFormFieldNames + policy.ipAddressFieldNames
             + policy.medicalFields.values.flatMap({ $0.values.flatMap { $0 } }) {
-            let normalized = name.utf8.compactMap(NameMatcher.normalize)
-            if let first = normalized.first, normalized.count < 64 { table[normalized.count] |= 1 << UInt64(first & 63) }
+            let shape = Array(name.utf8).withUnsafeBufferPointer { NameMatcher.shape($0) }
+            if shape.length > 0, shape.length < 64 { table[shape.fingerprint >> 6] |= 1 << UInt64(shape.fingerprint & 63) }
         }
         interesting = table
         hashSecret = policy.piiHashSecret.flatMap { $0.isEmpty ? nil : $0 }
@@ -209,8 +242,7 @@ struct PrivacyRewriter {
         let valueKind = view[value].kind
         let name = view.rawString(key)
         if !view[key].isEscaped {
-            let (length, first) = NameMatcher.normalizedShape(name, readableEnd: readableEnd)
-            if !privacy.mayMatch(length: length, first: first) {
+            if !privacy.mayMatch(NameMatcher.shape(name, readableEnd: readableEnd)) {
                 switch valueKind {
                 case .object, .array: visit(value, freeForm: freeForm)
                 case .string: if freeForm { checkFreeFormValue(value) }
