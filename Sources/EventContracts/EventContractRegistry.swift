@@ -148,7 +148,8 @@ public struct EventContractRegistry: Sendable {
             guard view[0].kind == .object else {
                 return .rejected([FieldError(field: "", message: "the top level must be a JSON object")])
             }
-            var normalizer = EventNormalizer(view: view, store: store, contract: contract, errorCap: context.maxErrorsPerEvent)
+            var normalizer = EventNormalizer(view: view, store: store, contract: contract, errorCap: context.maxErrorsPerEvent,
+                                             privacy: context.compiledPrivacy)
             return normalizer.run(contracts[contract.ordinal], context: context)
         }
     }

@@ -14,6 +14,9 @@ struct CanonicalFields {
     var idempotencyKey: Int?
     var tenant: Int?
     var payload = 0
+    /// True when the schema walk of the payload proved the privacy rewrite would change nothing
+    /// (``SchemaWalker/privacyClean``).
+    var payloadPrivacyClean = false
     var flags: [String] = []
 }
 
@@ -25,10 +28,10 @@ struct EventNormalizer {
     let contract: Contract
     var walker: SchemaWalker
 
-    init(view: JSONView, store: SchemaStore, contract: Contract, errorCap: Int) {
+    init(view: JSONView, store: SchemaStore, contract: Contract, errorCap: Int, privacy: CompiledPrivacy) {
         self.view = view
         self.contract = contract
-        walker = SchemaWalker(view: view, store: store, errorCap: max(1, errorCap))
+        walker = SchemaWalker(view: view, store: store, errorCap: max(1, errorCap), privacy: privacy)
     }
 
     mutating func run(_ compiledContract: CompiledContract?, context: NormalizationContext) -> Verdict {
@@ -61,7 +64,9 @@ struct EventNormalizer {
         let type = compiled.types[typeIndex]
         guard let node = versionNode(type, version, versionToken: top.token(Name.schemaVersion) ?? typeToken) else { return nil }
         guard let data = top.token(Name.data), view[data].kind == .object else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: data)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.occurredAt)
@@ -99,7 +104,9 @@ struct EventNormalizer {
         let version = envelopeVersionToken != nil ? envelopeVersion : payloadVersion
         let type = compiled.types[typeIndex]
         guard let node = versionNode(type, version, versionToken: envelopeVersionToken ?? payloadVersionToken ?? typeToken) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: payload)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.timestamp) ?? {
@@ -131,7 +138,9 @@ struct EventNormalizer {
         let versionToken = top.token(Name.schemaVersion)
         guard let version = readVersion(versionToken), let event = compiled.types.first,
               let node = versionNode(event, version, versionToken: versionToken ?? 0) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: 0)
+        fields.payloadPrivacyClean = walker.privacyClean
         let productId = top.token(Name.productId)
         let eventName = top.token(Name.eventName)
         if let eventName, view[eventName].kind == .string {
@@ -166,7 +175,9 @@ struct EventNormalizer {
         let versionToken = top.token(Name.schemaVersion)
         guard let version = readVersion(versionToken),
               let node = versionNode(type, version, versionToken: versionToken ?? 0) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: 0)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.timestamp)
@@ -189,7 +200,9 @@ struct EventNormalizer {
         let versionToken = metadata.flatMap { view[$0].kind == .object ? view.member($0, "schemaVersion") : nil }
         guard let version = readVersion(versionToken),
               let node = versionNode(type, version, versionToken: versionToken ?? 0) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: 0)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.timestamp)
@@ -289,16 +302,22 @@ struct EventNormalizer {
                 return .sampledOut(DroppedEvent(contract: contract.rawValue, type: fields.type, userId: userId))
             }
         }
-        var rewriter = PrivacyRewriter(view: view, privacy: context.compiledPrivacy, contract: contract, type: fields.type,
-                                       tenantId: context.tenantId)
         let payload: [UInt8]
-        switch rewriter.rewrite(root: fields.payload) {
-        case .success(let bytes): payload = bytes
-        case .failure(let failure):
-            for error in failure.errors { walker.sink.add(Int(error.token), error.message) }
-            return .rejected(walker.sink.resolve(in: view))
+        if fields.payloadPrivacyClean {
+            // The schema walk saw every key of the payload and none can hit a privacy rule: the
+            // rewrite would return these bytes unchanged, so copy them in one go.
+            payload = Array(view.rawValue(fields.payload))
+        } else {
+            var rewriter = PrivacyRewriter(view: view, privacy: context.compiledPrivacy, contract: contract, type: fields.type,
+                                           tenantId: context.tenantId)
+            switch rewriter.rewrite(root: fields.payload) {
+            case .success(let bytes): payload = bytes
+            case .failure(let failure):
+                for error in failure.errors { walker.sink.add(Int(error.token), error.message) }
+                return .rejected(walker.sink.resolve(in: view))
+            }
+            if !rewriter.flags.isEmpty { flags.append(contentsOf: rewriter.flags.sorted()) }
         }
-        if !rewriter.flags.isEmpty { flags.append(contentsOf: rewriter.flags.sorted()) }
         return .accepted(CanonicalEvent(
             type: fields.type, occurredAt: occurredAt, producer: text(fields.producer), sourceService: text(fields.sourceService),
             userId: userId, orderId: text(fields.orderId), sessionId: sessionId, traceId: text(fields.traceId),

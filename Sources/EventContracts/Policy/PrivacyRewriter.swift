@@ -134,6 +134,12 @@ final class CompiledPrivacy: @unchecked Sendable {
 
     deinit { interesting.deallocate() }
 
+    /// ``mayMatch(_:)`` for a precomputed fingerprint (see ``SchemaStore/propertyFingerprints``).
+    @inline(__always)
+    func mayMatch(fingerprint bit: Int) -> Bool {
+        interesting[bit &>> 6] & (1 << UInt64(bit & 63)) != 0
+    }
+
     @inline(__always)
     func mayMatch(_ shape: NameMatcher.Shape) -> Bool {
         let bit = shape.fingerprint

@@ -98,6 +98,10 @@ final class SchemaStore: @unchecked Sendable {
     /// Per node: offset of its enum table in ``lengthMasks``, or -1 (no enum, or more than 64 values).
     let enumTable: UnsafeMutableBufferPointer<Int32>
     static let lengthBuckets = 32
+    /// Per property entry: the privacy ``NameMatcher/Shape/fingerprint`` of its name, or -1 when
+    /// the name is too long to match any privacy rule. Policy-independent, so the walker can tell
+    /// whether a matched key may hit a rule without looking at its bytes again.
+    let propertyFingerprints: UnsafeMutableBufferPointer<Int16>
 
     init(builder: SchemaStoreBuilder) {
         func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -134,6 +138,11 @@ final class SchemaStore: @unchecked Sendable {
             }
         }
         lengthMasks = freeze(masks)
+        propertyFingerprints = freeze(builder.properties.map { entry -> Int16 in
+            let name = builder.bytes[Int(entry.name.offset)..<Int(entry.name.offset + entry.name.length)]
+            let shape = Array(name).withUnsafeBufferPointer { NameMatcher.shape($0) }
+            return shape.length < 64 ? Int16(shape.fingerprint) : -1
+        })
         propertyTable = freeze(propertyOffsets)
         enumTable = freeze(enumOffsets)
     }
@@ -148,6 +157,7 @@ final class SchemaStore: @unchecked Sendable {
         lengthMasks.baseAddress?.deallocate()
         propertyTable.baseAddress?.deallocate()
         enumTable.baseAddress?.deallocate()
+        propertyFingerprints.baseAddress?.deallocate()
     }
 
     @inline(__always)

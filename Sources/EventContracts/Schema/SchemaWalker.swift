@@ -113,10 +113,29 @@ struct SchemaWalker {
     let store: SchemaStore
     var sink: ErrorSink
 
-    init(view: JSONView, store: SchemaStore, errorCap: Int) {
+    /// The privacy rules' prefilter, when the walk should also tell whether the privacy walk can
+    /// be skipped (see ``privacyClean``).
+    let privacy: CompiledPrivacy?
+    /// One past the last byte of the root value: the privacy shape of a key may load words up to here.
+    private let readableEnd: UnsafePointer<UInt8>
+    /// Since the last ``startPrivacyTracking()``: true while every key the walk met is unescaped and
+    /// passes no privacy prefilter, and the walk descended into every object and array it met.
+    /// A payload walked entirely this way cannot be changed by ``PrivacyRewriter`` (it would visit
+    /// the same keys, dismiss each by the same prefilter, never enter a free-form object, and copy
+    /// the bytes unchanged), so the rewrite is skipped.
+    private(set) var privacyClean = false
+
+    init(view: JSONView, store: SchemaStore, errorCap: Int, privacy: CompiledPrivacy? = nil) {
         self.view = view
         self.store = store
         self.sink = ErrorSink(cap: errorCap)
+        self.privacy = privacy
+        readableEnd = view.bytes + Int(view[0].end)
+    }
+
+    /// Starts tracking ``privacyClean`` for the walk that follows (the payload's).
+    mutating func startPrivacyTracking() {
+        privacyClean = privacy != nil
     }
 
     mutating func check(node nodeIndex: Int32, token index: Int) {
@@ -230,7 +249,11 @@ struct SchemaWalker {
         let end = Int(view[index].next)
         var count: Int32 = 0
         while child < end {
-            if node.items >= 0 { check(node: node.items, token: child) }
+            if node.items >= 0 {
+                check(node: node.items, token: child)
+            } else if privacyClean, view[child].kind == .object || view[child].kind == .array {
+                privacyClean = false // not walked: its keys were never seen
+            }
             child = Int(view[child].next)
             count += 1
         }
@@ -269,6 +292,22 @@ struct SchemaWalker {
                         slot = candidate
                         break
                     }
+                }
+            }
+            if privacyClean, let privacy {
+                let keyToken = view[key]
+                if keyToken.isEscaped {
+                    privacyClean = false
+                } else if slot >= 0 {
+                    let fingerprint = Int(store.propertyFingerprints[propertyStart &+ slot])
+                    if fingerprint < 0 || privacy.mayMatch(fingerprint: fingerprint) {
+                        // < 0: too long for any rule; conservatively not clean (never happens for shipped schemas).
+                        privacyClean = false
+                    }
+                } else {
+                    if privacy.mayMatch(NameMatcher.shape(view.rawString(key), readableEnd: readableEnd)) { privacyClean = false }
+                    let valueKind = view[value].kind
+                    if valueKind == .object || valueKind == .array { privacyClean = false } // not walked below
                 }
             }
             if slot >= 0 {
