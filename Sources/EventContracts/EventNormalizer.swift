@@ -270,7 +270,8 @@ struct EventNormalizer {
     private mutating func finish(_ fields: CanonicalFields, context: NormalizationContext) -> Verdict {
         var occurredAt = context.receivedAt
         if let token = fields.occurredAt, view[token].kind == .string {
-            guard let parsed = view.withString(token, Timestamp.parseMicroseconds) else {
+            let checked = walker.lastDateTime
+            guard let parsed = checked.token == Int32(token) ? checked.micros : view.withString(token, Timestamp.parseMicroseconds) else {
                 walker.sink.add(token, "expected \(StringFormat.dateTime.expectation)")
                 return .rejected(walker.sink.resolve(in: view))
             }

@@ -124,6 +124,9 @@ struct SchemaWalker {
     /// the same keys, dismiss each by the same prefilter, never enter a free-form object, and copy
     /// the bytes unchanged), so the rewrite is skipped.
     private(set) var privacyClean = false
+    /// The last string that passed a `date-time` format check and its value (µs), so normalization
+    /// does not parse `occurred_at` a second time.
+    private(set) var lastDateTime: (token: Int32, micros: Int64) = (-1, 0)
 
     init(view: JSONView, store: SchemaStore, errorCap: Int, privacy: CompiledPrivacy? = nil) {
         self.view = view
@@ -197,6 +200,7 @@ struct SchemaWalker {
         let needsLength = node.minLength > 0 || node.maxLength != .max
         guard hasEnum || needsLength || node.format != .none else { return }
         let store = self.store
+        var parsedDateTime: Int64?
         let problem: String? = view.withString(index) { text -> String? in
             if hasEnum {
                 var matched = false
@@ -236,12 +240,17 @@ struct SchemaWalker {
                 if characters < node.minLength { return node.minLength == 1 ? "must not be empty" : "must be at least \(node.minLength) characters" }
                 if characters > node.maxLength { return "must be at most \(node.maxLength) characters" }
             }
-            if node.format != .none, !node.format.matches(text) {
+            if node.format == .dateTime {
+                // Parsed here once; normalization reuses the value (see lastDateTime).
+                guard let micros = Timestamp.parseMicroseconds(text) else { return "expected \(node.format.expectation)" }
+                parsedDateTime = micros
+            } else if node.format != .none, !node.format.matches(text) {
                 return "expected \(node.format.expectation)"
             }
             return nil
         }
         if let problem { sink.add(index, problem) }
+        if let parsedDateTime { lastDateTime = (Int32(index), parsedDateTime) }
     }
 
     private mutating func checkArray(_ node: SchemaNode, _ index: Int) {
