@@ -78,15 +78,18 @@ enum StringFormat: UInt8, Sendable, CaseIterable {
     }
 
     static func isUUID(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard text.count == 36 else { return false }
-        for (index, byte) in text.enumerated() {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                if byte != UInt8(ascii: "-") { return false }
-            } else if hexValue(byte) == nil {
-                return false
-            }
+        guard text.count == 36, let base = text.baseAddress else { return false }
+        guard base[8] == UInt8(ascii: "-"), base[13] == UInt8(ascii: "-"), base[18] == UInt8(ascii: "-"),
+              base[23] == UInt8(ascii: "-") else { return false }
+        // Branch-free per byte: accumulate "not a hex digit" over the 32 digit positions.
+        var invalid = false
+        for index in 0..<36 where index != 8 && index != 13 && index != 18 && index != 23 {
+            let byte = base[index]
+            let digit = byte &- UInt8(ascii: "0") < 10
+            let letter = (byte | 0x20) &- UInt8(ascii: "a") < 6
+            invalid = invalid || !(digit || letter)
         }
-        return true
+        return !invalid
     }
 
     /// RFC 3986 absolute URI, loosely: `scheme ":" rest` with no spaces or control characters.
