@@ -19,18 +19,26 @@ struct MemberNames: Sendable {
         }
     }
 
-    private let names: [[UInt8]]
+    /// All names back to back (one buffer: no nested array to retain per comparison).
+    private let bytes: [UInt8]
+    /// Offset of each name in `bytes`, plus a final end offset.
+    private let offsets: [Int]
     /// Per key length (< 64), a bit per name of that length.
     private let byLength: [UInt16]
 
     init(_ names: [String]) {
         precondition(names.count <= 16, "MemberNames holds at most 16 names") // start-up constant, never input
-        self.names = names.map { Array($0.utf8) }
         var table = [UInt16](repeating: 0, count: 64)
-        for (index, name) in self.names.enumerated() where name.count < 64 {
-            table[name.count] |= 1 << UInt16(index)
+        var bytes: [UInt8] = []
+        var offsets = [0]
+        for (index, name) in names.enumerated() {
+            bytes.append(contentsOf: name.utf8)
+            offsets.append(bytes.count)
+            if name.utf8.count < 64 { table[name.utf8.count] |= 1 << UInt16(index) }
         }
         byLength = table
+        self.bytes = bytes
+        self.offsets = offsets
     }
 
     /// The value token of each name among the members of the object at `object` (last one wins,
@@ -39,32 +47,36 @@ struct MemberNames: Sendable {
         var result = Slots()
         withUnsafeMutableBytes(of: &result.storage) { slotBytes in
             let slots = slotBytes.bindMemory(to: Int32.self)
-            names.withUnsafeBufferPointer { names in
-                byLength.withUnsafeBufferPointer { byLength in
-                    var key = object + 1
-                    let end = Int(view[object].next)
-                    while key < end {
-                        let value = key + 1
-                        let token = view[key]
-                        if !token.isEscaped {
-                            let length = Int(token.end &- token.start)
-                            if length < 64 {
-                                var candidates = byLength[length]
-                                while candidates != 0 {
-                                    let index = candidates.trailingZeroBitCount
-                                    candidates &= candidates &- 1
-                                    if names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
-                                        slots[index] = Int32(value)
+            bytes.withUnsafeBufferPointer { bytes in
+                offsets.withUnsafeBufferPointer { offsets in
+                    byLength.withUnsafeBufferPointer { byLength in
+                        guard let namesBase = bytes.baseAddress else { return }
+                        @inline(__always) func name(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+                            UnsafeBufferPointer(start: namesBase + offsets[index], count: offsets[index &+ 1] &- offsets[index])
+                        }
+                        var key = object + 1
+                        let end = Int(view[object].next)
+                        while key < end {
+                            let value = key + 1
+                            let token = view[key]
+                            if !token.isEscaped {
+                                let length = Int(token.end &- token.start)
+                                if length < 64 {
+                                    var candidates = byLength[length]
+                                    while candidates != 0 {
+                                        let index = candidates.trailingZeroBitCount
+                                        candidates &= candidates &- 1
+                                        if view.stringEquals(key, name(index)) { slots[index] = Int32(value) }
                                     }
                                 }
+                            } else {
+                                // Rare: compare the decoded key against every name.
+                                for index in 0..<(offsets.count &- 1) where view.stringEquals(key, name(index)) {
+                                    slots[index] = Int32(value)
+                                }
                             }
-                        } else {
-                            // Rare: compare the decoded key against every name.
-                            for index in 0..<names.count where names[index].withUnsafeBufferPointer({ view.stringEquals(key, $0) }) {
-                                slots[index] = Int32(value)
-                            }
+                            key = Int(view[value].next)
                         }
-                        key = Int(view[value].next)
                     }
                 }
             }
