@@ -262,6 +262,7 @@ struct JSONTapeReader {
     @inline(__always)
     private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
+    @inline(__always)
     private mutating func readString() {
         position &+= 1
         let start = position
