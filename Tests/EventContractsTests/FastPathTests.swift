@@ -40,6 +40,18 @@ import Testing
         #expect((notes.first?["email"] as? String)?.hasPrefix("hmac-sha256:") == true)
     }
 
+    @Test func ipv4FastPathWritesWhatTheGeneralTruncationWrites() {
+        let inputs = ["203.0.113.7", "0.0.0.0", "255.255.255.255", "010.001.099.5", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3",
+                      ".1.2.3", "1.2.3.", "1.2.3.4444", "a.b.c.d", "", "2001:db8::1", "9.99.199.249"]
+        for input in inputs {
+            Array(input.utf8).withUnsafeBufferPointer { text in
+                let general = IPAddressTruncation.parseIPv4(text) != nil ? IPAddressTruncation.truncate(text).map { Array("\"\($0)\"".utf8) } : nil
+                #expect(IPAddressTruncation.quotedTruncatedIPv4(text) == general, "\(input)")
+            }
+        }
+        #expect(Array("203.0.113.7".utf8).withUnsafeBufferPointer(IPAddressTruncation.quotedTruncatedIPv4) == Array(#""203.0.113.0""#.utf8))
+    }
+
     @Test func wordAtATimeKeyShapeEqualsByteByByteShape() {
         let keys = ["", "a", "ip", "IP", "_ip_", "email", "E_Mail", "e-mail", "__", "-_-", "phone_number", "PhoneNumber",
                     "contact_phone_", "a_b_c_d_e_f_g_h_i", "patient_demographics", "x________________y", "customAttributes",

@@ -325,7 +325,9 @@ struct PrivacyRewriter {
         case .strip:
             edits.append((value, .remove))
         case .truncate:
-            if let truncated = view.withString(value, IPAddressTruncation.truncate) {
+            if let quoted = view.withString(value, IPAddressTruncation.quotedTruncatedIPv4) {
+                edits.append((value, .replace(quoted)))
+            } else if let truncated = view.withString(value, IPAddressTruncation.truncate) {
                 edits.append((value, .replace(Array("\"\(truncated)\"".utf8))))
             } else {
                 edits.append((value, .remove))
@@ -458,6 +460,48 @@ enum IPAddressTruncation {
             return groups[0..<3].map { String($0, radix: 16) }.joined(separator: ":") + "::"
         }
         return nil
+    }
+
+    /// The JSON string `"a.b.c.0"` for an IPv4 address (same parse and output as ``truncate(_:)``),
+    /// written straight into bytes: no octet array, no interpolated `String`.
+    static func quotedTruncatedIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var octets: (Int, Int, Int) = (0, 0, 0)
+        var count = 0
+        var current = -1
+        var digits = 0
+        for byte in text {
+            if byte == UInt8(ascii: ".") {
+                guard current >= 0, count < 3 else { return nil }
+                switch count {
+                case 0: octets.0 = current
+                case 1: octets.1 = current
+                default: octets.2 = current
+                }
+                count += 1; current = -1; digits = 0
+            } else if byte &- 48 < 10 {
+                digits += 1
+                guard digits <= 3 else { return nil }
+                current = max(current, 0) * 10 + Int(byte - 48)
+                guard current <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard current >= 0, count == 3 else { return nil }
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        out.reserveCapacity(18)
+        func append(_ octet: Int) {
+            if octet >= 100 { out.append(UInt8(48 + octet / 100)) }
+            if octet >= 10 { out.append(UInt8(48 + octet / 10 % 10)) }
+            out.append(UInt8(48 + octet % 10))
+            out.append(UInt8(ascii: "."))
+        }
+        append(octets.0)
+        append(octets.1)
+        append(octets.2)
+        out.append(UInt8(ascii: "0"))
+        out.append(UInt8(ascii: "\""))
+        return out
     }
 
     static func parseIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [Int]? {
