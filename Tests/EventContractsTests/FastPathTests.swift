@@ -52,6 +52,22 @@ import Testing
         #expect(Array("203.0.113.7".utf8).withUnsafeBufferPointer(IPAddressTruncation.quotedTruncatedIPv4) == Array(#""203.0.113.0""#.utf8))
     }
 
+    @Test func codeBitTablesAgreeWithTheCodeLists() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZa0".utf8)
+        for first in alphabet {
+            for second in alphabet {
+                let pair = [first, second]
+                let packedPair = UInt32(first) << 8 | UInt32(second)
+                #expect(pair.withUnsafeBufferPointer { CodeLists.countryBits.contains($0) } == CodeLists.countries.contains(packedPair))
+                for third in alphabet {
+                    let triple = [first, second, third]
+                    let packed = packedPair << 8 | UInt32(third)
+                    #expect(triple.withUnsafeBufferPointer { CodeLists.currencyBits.contains($0) } == CodeLists.currencies.contains(packed))
+                }
+            }
+        }
+    }
+
     @Test func wordAtATimeKeyShapeEqualsByteByByteShape() {
         let keys = ["", "a", "ip", "IP", "_ip_", "email", "E_Mail", "e-mail", "__", "-_-", "phone_number", "PhoneNumber",
                     "contact_phone_", "a_b_c_d_e_f_g_h_i", "patient_demographics", "x________________y", "customAttributes",

@@ -53,8 +53,8 @@ enum StringFormat: UInt8, Sendable, CaseIterable {
         case .duration: return StringFormat.isDuration(text)
         case .uri: return StringFormat.isURI(text)
         case .uuid: return StringFormat.isUUID(text)
-        case .iso4217: return text.count == 3 && CodeLists.currencies.contains(code(text))
-        case .iso3166Alpha2: return text.count == 2 && CodeLists.countries.contains(code(text))
+        case .iso4217: return text.count == 3 && CodeLists.currencyBits.contains(text)
+        case .iso3166Alpha2: return text.count == 2 && CodeLists.countryBits.contains(text)
         case .nflxDeviceID:
             return text.count == 13 && text.starts(with: Array("NFLX_".utf8)) && text[5...].allSatisfy(StringFormat.isUpperAlnum)
         case .batchNumber:
@@ -67,10 +67,6 @@ enum StringFormat: UInt8, Sendable, CaseIterable {
                 StringFormat.isUpperAlnum(byte) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2E || byte == 0x5F || byte == 0x3A || byte == 0x2D
             }
         }
-    }
-
-    private func code(_ text: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        text.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     static func isUpperAlnum(_ byte: UInt8) -> Bool {
