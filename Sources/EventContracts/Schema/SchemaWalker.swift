@@ -284,7 +284,7 @@ struct SchemaWalker {
             if propertyCount > 0 {
                 let keyToken = view[key]
                 if !keyToken.isEscaped {
-                    // Only names of the key's length are compared (see SchemaStore.propertiesByLength).
+                    // Only names of the key's length are compared (see SchemaStore.lengthMasks).
                     let keyLength = Int(keyToken.end &- keyToken.start)
                     let table = Int(store.propertyTable[Int(nodeIndex)])
                     var candidates = store.lengthMasks[table &+ min(keyLength, SchemaStore.lengthBuckets &- 1)]
