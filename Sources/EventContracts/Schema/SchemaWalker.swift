@@ -195,6 +195,7 @@ struct SchemaWalker {
         }
     }
 
+    @inline(__always)
     private mutating func checkString(_ node: SchemaNode, _ nodeIndex: Int32, _ index: Int) {
         let hasEnum = node.enumValues.count > 0
         let needsLength = node.minLength > 0 || node.maxLength != .max
@@ -253,6 +254,7 @@ struct SchemaWalker {
         if let parsedDateTime { lastDateTime = (Int32(index), parsedDateTime) }
     }
 
+    @inline(__always)
     private mutating func checkArray(_ node: SchemaNode, _ index: Int) {
         var child = index + 1
         let end = Int(view[index].next)
