@@ -22,10 +22,22 @@ struct CompiledEventType: Sendable {
     var versions: [(version: Int, node: Int32)]
 }
 
-/// A contract's compiled schemas.
-struct CompiledContract: Sendable {
-    var envelope: [(version: Int, node: Int32)] = []
-    var types: [CompiledEventType] = []
+/// A contract's compiled schemas. A class, immutable after `init`, so handing it to each line's
+/// normalizer costs one retain instead of one per array inside.
+final class CompiledContract: Sendable {
+    let envelope: [(version: Int, node: Int32)]
+    let types: [CompiledEventType]
+    /// The top-level members the contract's mapping reads, found in one pass per line.
+    let topLevel: MemberNames
+    /// ingestion-api only: the members of `payload` its mapping reads.
+    let payloadNames: MemberNames
+
+    init(contract: Contract, envelope: [(version: Int, node: Int32)], types: [CompiledEventType]) {
+        self.envelope = envelope
+        self.types = types
+        topLevel = MemberNames(contract.topLevelNames)
+        payloadNames = MemberNames(contract == .ingestionAPI ? IngestionAPIPayloadNames.names : [])
+    }
 
     func type(named bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         for (index, type) in types.enumerated() where type.name.count == bytes.count {
@@ -52,7 +64,8 @@ struct CompiledContract: Sendable {
 /// ```
 public struct EventContractRegistry: Sendable {
     let store: SchemaStore
-    let contracts: [Contract: CompiledContract]
+    /// Indexed by ``Contract/ordinal``; nil for a contract without schemas.
+    let contracts: [CompiledContract?]
     /// The documents compiled into this registry.
     public let documents: [SchemaDocuments.Info]
 
@@ -65,7 +78,8 @@ public struct EventContractRegistry: Sendable {
     /// Compiles the given documents (`path`, JSON text); for tests and tools.
     init(documents sources: [(path: String, json: String)]) throws {
         var compiler = SchemaCompiler()
-        var contracts: [Contract: CompiledContract] = [:]
+        var envelopes = [[(version: Int, node: Int32)]?](repeating: nil, count: Contract.allCases.count)
+        var typeLists = [[CompiledEventType]](repeating: [], count: Contract.allCases.count)
         var infos: [SchemaDocuments.Info] = []
         for (path, json) in sources {
             let root: JSONValue
@@ -80,27 +94,30 @@ public struct EventContractRegistry: Sendable {
             }
             let version = Int(versionNumber)
             let node = try compiler.compileDocument(named: path, root)
-            var compiled = contracts[contract] ?? CompiledContract()
+            let ordinal = contract.ordinal
+            if envelopes[ordinal] == nil { envelopes[ordinal] = [] }
             if type == "envelope" {
-                compiled.envelope.append((version, node))
-            } else if let index = compiled.types.firstIndex(where: { $0.nameString == type }) {
-                compiled.types[index].versions.append((version, node))
+                envelopes[ordinal]?.append((version, node))
+            } else if let index = typeLists[ordinal].firstIndex(where: { $0.nameString == type }) {
+                typeLists[ordinal][index].versions.append((version, node))
             } else {
-                compiled.types.append(CompiledEventType(name: Array(type.utf8), nameString: type, versions: [(version, node)]))
+                typeLists[ordinal].append(CompiledEventType(name: Array(type.utf8), nameString: type, versions: [(version, node)]))
             }
-            contracts[contract] = compiled
             var isOpen = false
             if case .bool(true)? = root["x-sluice-open"] { isOpen = true }
             infos.append(SchemaDocuments.Info(path: path, contract: contract, type: type, version: version, isOpen: isOpen))
         }
         store = SchemaStore(builder: compiler.builder)
-        self.contracts = contracts
+        // A contract is present once any of its documents was compiled (`envelopes` marks it).
+        contracts = Contract.allCases.map { contract in
+            envelopes[contract.ordinal].map { CompiledContract(contract: contract, envelope: $0, types: typeLists[contract.ordinal]) }
+        }
         documents = infos
     }
 
     /// The event types a contract accepts (growthos: its single `event` document).
     public func eventTypes(of contract: Contract) -> [String] {
-        contracts[contract]?.types.map(\.nameString) ?? []
+        contracts[contract.ordinal]?.types.map(\.nameString) ?? []
     }
 
     /// Validates and normalizes one input line (without its newline).
@@ -114,21 +131,26 @@ public struct EventContractRegistry: Sendable {
         guard line.count <= context.limits.maxLineBytes else {
             return .rejected([FieldError(field: "", message: "line is \(line.count) bytes; the limit is \(context.limits.maxLineBytes) bytes")])
         }
-        let tape: JSONTape
-        switch JSONTapeReader.read(line, maxDepth: context.limits.maxDepth) {
-        case .failure(let error):
-            return .rejected([FieldError(field: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
-        case .success(let parsed):
-            tape = parsed
+        guard let base = line.baseAddress, line.count > 0 else {
+            return .rejected([FieldError(field: "", message: "invalid JSON at byte 0: empty line: expected a JSON object")])
         }
-        guard let base = line.baseAddress else { return .rejected([FieldError(field: "", message: "empty line")]) }
-        return tape.tokens.withUnsafeBufferPointer { tokens in
-            let view = JSONView(bytes: base.assumingMemoryBound(to: UInt8.self), tokens: tokens)
+        // Tokens live on the stack (the standard library falls back to the heap for huge lines):
+        // no allocation and no growable array per line.
+        return withUnsafeTemporaryAllocation(of: JSONToken.self, capacity: JSONTapeReader.capacity(forByteCount: line.count)) { storage in
+            let written: Int
+            switch JSONTapeReader.read(line, maxDepth: context.limits.maxDepth, into: storage) {
+            case .failure(let error):
+                return .rejected([FieldError(field: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
+            case .success(let count):
+                written = count
+            }
+            let view = JSONView(bytes: base.assumingMemoryBound(to: UInt8.self), tokens: UnsafeBufferPointer(rebasing: storage[0..<written]))
             guard view[0].kind == .object else {
                 return .rejected([FieldError(field: "", message: "the top level must be a JSON object")])
             }
-            var normalizer = EventNormalizer(view: view, store: store, contract: contract, errorCap: context.maxErrorsPerEvent)
-            return normalizer.run(contracts[contract], context: context)
+            var normalizer = EventNormalizer(view: view, store: store, contract: contract, errorCap: context.maxErrorsPerEvent,
+                                             privacy: context.compiledPrivacy)
+            return normalizer.run(contracts[contract.ordinal], context: context)
         }
     }
 }

@@ -14,6 +14,9 @@ struct CanonicalFields {
     var idempotencyKey: Int?
     var tenant: Int?
     var payload = 0
+    /// True when the schema walk of the payload proved the privacy rewrite would change nothing
+    /// (``SchemaWalker/privacyClean``).
+    var payloadPrivacyClean = false
     var flags: [String] = []
 }
 
@@ -25,10 +28,10 @@ struct EventNormalizer {
     let contract: Contract
     var walker: SchemaWalker
 
-    init(view: JSONView, store: SchemaStore, contract: Contract, errorCap: Int) {
+    init(view: JSONView, store: SchemaStore, contract: Contract, errorCap: Int, privacy: CompiledPrivacy) {
         self.view = view
         self.contract = contract
-        walker = SchemaWalker(view: view, store: store, errorCap: max(1, errorCap))
+        walker = SchemaWalker(view: view, store: store, errorCap: max(1, errorCap), privacy: privacy)
     }
 
     mutating func run(_ compiledContract: CompiledContract?, context: NormalizationContext) -> Verdict {
@@ -52,25 +55,29 @@ struct EventNormalizer {
     /// Seed 003 IngestEnvelope: envelope schema on the line, payload schema on `data`.
     private mutating func mapPOCM(_ compiled: CompiledContract) -> CanonicalFields? {
         var fields = CanonicalFields()
-        let version = readVersion(view.member(0, "schema_version"))
+        let top = compiled.topLevel.find(in: view, object: 0)
+        typealias Name = POCMNames
+        let version = readVersion(top.token(Name.schemaVersion))
         if let envelope = compiled.envelope.first?.node { walker.check(node: envelope, token: 0) }
-        guard let version, let typeToken = view.member(0, "type"), view[typeToken].kind == .string,
+        guard let version, let typeToken = top.token(Name.type), view[typeToken].kind == .string,
               let typeIndex = view.withString(typeToken, { compiled.type(named: $0) }) else { return nil }
         let type = compiled.types[typeIndex]
-        guard let node = versionNode(type, version, versionToken: view.member(0, "schema_version") ?? typeToken) else { return nil }
-        guard let data = view.member(0, "data"), view[data].kind == .object else { return nil }
+        guard let node = versionNode(type, version, versionToken: top.token(Name.schemaVersion) ?? typeToken) else { return nil }
+        guard let data = top.token(Name.data), view[data].kind == .object else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: data)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
-        fields.occurredAt = view.member(0, "occurred_at")
-        fields.producer = view.member(0, "producer")
-        fields.sourceService = view.member(0, "source_service")
-        fields.userId = view.member(0, "user_id")
-        fields.orderId = view.member(0, "order_id")
-        fields.sessionId = view.member(0, "session_id")
-        fields.traceId = view.member(0, "trace_id")
-        fields.idempotencyKey = view.member(0, "idempotency_key")
-        fields.tenant = view.member(0, "tenant_id")
+        fields.occurredAt = top.token(Name.occurredAt)
+        fields.producer = top.token(Name.producer)
+        fields.sourceService = top.token(Name.sourceService)
+        fields.userId = top.token(Name.userId)
+        fields.orderId = top.token(Name.orderId)
+        fields.sessionId = top.token(Name.sessionId)
+        fields.traceId = top.token(Name.traceId)
+        fields.idempotencyKey = top.token(Name.idempotencyKey)
+        fields.tenant = top.token(Name.tenant)
         fields.payload = data
         return fields
     }
@@ -79,12 +86,16 @@ struct EventNormalizer {
     /// `timestamp`, else the type's own timestamp field, else arrival time.
     private mutating func mapIngestionAPI(_ compiled: CompiledContract) -> CanonicalFields? {
         var fields = CanonicalFields()
+        let top = compiled.topLevel.find(in: view, object: 0)
+        typealias Name = IngestionAPINames
         if let envelope = compiled.envelope.first?.node { walker.check(node: envelope, token: 0) }
-        let envelopeVersionToken = view.member(0, "schema_version")
-        guard let typeToken = view.member(0, "event_type"), view[typeToken].kind == .string,
+        let envelopeVersionToken = top.token(Name.schemaVersion)
+        guard let typeToken = top.token(Name.eventType), view[typeToken].kind == .string,
               let typeIndex = view.withString(typeToken, { compiled.type(named: $0) }),
-              let payload = view.member(0, "payload"), view[payload].kind == .object else { return nil }
-        let payloadVersionToken = view.member(payload, "schema_version")
+              let payload = top.token(Name.payload), view[payload].kind == .object else { return nil }
+        let inner = compiled.payloadNames.find(in: view, object: payload)
+        typealias PayloadName = IngestionAPIPayloadNames
+        let payloadVersionToken = inner.token(PayloadName.schemaVersion)
         guard let envelopeVersion = readVersion(envelopeVersionToken), let payloadVersion = readVersion(payloadVersionToken) else { return nil }
         if envelopeVersionToken != nil, let payloadVersionToken, envelopeVersion != payloadVersion {
             walker.sink.add(payloadVersionToken, "differs from the envelope schema_version \(envelopeVersion)")
@@ -93,26 +104,28 @@ struct EventNormalizer {
         let version = envelopeVersionToken != nil ? envelopeVersion : payloadVersion
         let type = compiled.types[typeIndex]
         guard let node = versionNode(type, version, versionToken: envelopeVersionToken ?? payloadVersionToken ?? typeToken) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: payload)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
-        fields.occurredAt = view.member(0, "timestamp") ?? {
+        fields.occurredAt = top.token(Name.timestamp) ?? {
             switch type.nameString {
-            case "sales_transaction": return view.member(payload, "transactionAt")
-            case "user_engagement": return view.member(payload, "engagementAt")
-            case "event_attendance": return view.member(payload, "recordedAt")
-            case "user_profile_update": return view.member(payload, "lastSeenAt")
+            case "sales_transaction": return inner.token(PayloadName.transactionAt)
+            case "user_engagement": return inner.token(PayloadName.engagementAt)
+            case "event_attendance": return inner.token(PayloadName.recordedAt)
+            case "user_profile_update": return inner.token(PayloadName.lastSeenAt)
             default: return nil
             }
         }()
-        fields.producer = view.member(0, "producer")
-        fields.sourceService = view.member(0, "source_service")
-        fields.userId = view.member(payload, "userId")
+        fields.producer = top.token(Name.producer)
+        fields.sourceService = top.token(Name.sourceService)
+        fields.userId = inner.token(PayloadName.userId)
         if type.nameString == "sales_transaction" {
-            fields.orderId = view.member(payload, "transactionId")
+            fields.orderId = inner.token(PayloadName.transactionId)
         }
-        fields.idempotencyKey = view.member(0, "event_id") ?? fields.orderId
-        fields.tenant = view.member(0, "tenant_id")
+        fields.idempotencyKey = top.token(Name.eventId) ?? fields.orderId
+        fields.tenant = top.token(Name.tenant)
         fields.payload = payload
         return fields
     }
@@ -120,12 +133,16 @@ struct EventNormalizer {
     /// Seed 001: one event-object schema; `productId` makes it product ingestion.
     private mutating func mapGrowthOS(_ compiled: CompiledContract) -> CanonicalFields? {
         var fields = CanonicalFields()
-        let versionToken = view.member(0, "schema_version")
+        let top = compiled.topLevel.find(in: view, object: 0)
+        typealias Name = GrowthOSNames
+        let versionToken = top.token(Name.schemaVersion)
         guard let version = readVersion(versionToken), let event = compiled.types.first,
               let node = versionNode(event, version, versionToken: versionToken ?? 0) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: 0)
-        let productId = view.member(0, "productId")
-        let eventName = view.member(0, "eventName")
+        fields.payloadPrivacyClean = walker.privacyClean
+        let productId = top.token(Name.productId)
+        let eventName = top.token(Name.eventName)
         if let eventName, view[eventName].kind == .string {
             fields.type = view.string(eventName)
         } else if productId != nil {
@@ -134,17 +151,17 @@ struct EventNormalizer {
             return nil
         }
         fields.schemaVersion = version
-        fields.occurredAt = view.member(0, "timestamp")
-        fields.userId = view.member(0, "userId")
+        fields.occurredAt = top.token(Name.timestamp)
+        fields.userId = top.token(Name.userId)
         if productId != nil {
             // Product ingestion creates no (anonymous) profile: only an explicit userId is kept.
             fields.flags.append("product_ingestion")
         } else {
-            fields.userIdFallback = view.member(0, "profileId")
+            fields.userIdFallback = top.token(Name.profileId)
         }
-        fields.sessionId = view.member(0, "sessionId")
-        fields.idempotencyKey = view.member(0, "eventId")
-        fields.tenant = view.member(0, "tenant_id")
+        fields.sessionId = top.token(Name.sessionId)
+        fields.idempotencyKey = top.token(Name.eventId)
+        fields.tenant = top.token(Name.tenant)
         fields.payload = 0
         return fields
     }
@@ -152,19 +169,23 @@ struct EventNormalizer {
     /// Seed 002: common properties + `event_name`; the acted-on platform event is `target_event_id`.
     private mutating func mapPlatform(_ compiled: CompiledContract) -> CanonicalFields? {
         var fields = CanonicalFields()
-        guard let type = eventType(compiled, key: "event_name") else { return nil }
-        let versionToken = view.member(0, "schema_version")
+        let top = compiled.topLevel.find(in: view, object: 0)
+        typealias Name = PlatformNames
+        guard let type = eventType(compiled, token: top.token(Name.eventName), key: "event_name") else { return nil }
+        let versionToken = top.token(Name.schemaVersion)
         guard let version = readVersion(versionToken),
               let node = versionNode(type, version, versionToken: versionToken ?? 0) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: 0)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
-        fields.occurredAt = view.member(0, "timestamp")
-        fields.userId = view.member(0, "user_id")
-        fields.sessionId = view.member(0, "session_id")
-        if type.nameString == "ticket_purchased" { fields.orderId = view.member(0, "ticket_id") }
-        fields.idempotencyKey = view.member(0, "event_id")
-        fields.tenant = view.member(0, "tenant_id")
+        fields.occurredAt = top.token(Name.timestamp)
+        fields.userId = top.token(Name.userId)
+        fields.sessionId = top.token(Name.sessionId)
+        if type.nameString == "ticket_purchased" { fields.orderId = top.token(Name.ticketId) }
+        fields.idempotencyKey = top.token(Name.eventId)
+        fields.tenant = top.token(Name.tenant)
         fields.payload = 0
         return fields
     }
@@ -172,29 +193,33 @@ struct EventNormalizer {
     /// Seed 004: `eventType`; `metadata.schemaVersion` picks the version; `anonId` is the session.
     private mutating func mapRecs(_ compiled: CompiledContract) -> CanonicalFields? {
         var fields = CanonicalFields()
-        guard let type = eventType(compiled, key: "eventType") else { return nil }
-        let metadata = view.member(0, "metadata")
+        let top = compiled.topLevel.find(in: view, object: 0)
+        typealias Name = RecsNames
+        guard let type = eventType(compiled, token: top.token(Name.eventType), key: "eventType") else { return nil }
+        let metadata = top.token(Name.metadata)
         let versionToken = metadata.flatMap { view[$0].kind == .object ? view.member($0, "schemaVersion") : nil }
         guard let version = readVersion(versionToken),
               let node = versionNode(type, version, versionToken: versionToken ?? 0) else { return nil }
+        walker.startPrivacyTracking()
         walker.check(node: node, token: 0)
+        fields.payloadPrivacyClean = walker.privacyClean
         fields.type = type.nameString
         fields.schemaVersion = version
-        fields.occurredAt = view.member(0, "timestamp")
-        fields.userId = view.member(0, "userId")
-        fields.sessionId = view.member(0, "anonId")
-        fields.orderId = view.member(0, "orderId")
-        fields.idempotencyKey = view.member(0, "eventId")
-        fields.tenant = view.member(0, "tenant_id")
+        fields.occurredAt = top.token(Name.timestamp)
+        fields.userId = top.token(Name.userId)
+        fields.sessionId = top.token(Name.anonId)
+        fields.orderId = top.token(Name.orderId)
+        fields.idempotencyKey = top.token(Name.eventId)
+        fields.tenant = top.token(Name.tenant)
         fields.payload = 0
         return fields
     }
 
     // MARK: - Shared steps
 
-    /// The event type named by the string at top-level `key`, or an error at that field.
-    private mutating func eventType(_ compiled: CompiledContract, key: StaticString) -> CompiledEventType? {
-        guard let token = view.member(0, key) else {
+    /// The event type named by the string at top-level `key` (value `token`), or an error at that field.
+    private mutating func eventType(_ compiled: CompiledContract, token: Int?, key: StaticString) -> CompiledEventType? {
+        guard let token else {
             walker.sink.add(0, "required field is missing", missingField: "\(key)")
             return nil
         }
@@ -245,7 +270,8 @@ struct EventNormalizer {
     private mutating func finish(_ fields: CanonicalFields, context: NormalizationContext) -> Verdict {
         var occurredAt = context.receivedAt
         if let token = fields.occurredAt, view[token].kind == .string {
-            guard let parsed = view.withString(token, Timestamp.parseMicroseconds) else {
+            let checked = walker.lastDateTime
+            guard let parsed = checked.token == Int32(token) ? checked.micros : view.withString(token, Timestamp.parseMicroseconds) else {
                 walker.sink.add(token, "expected \(StringFormat.dateTime.expectation)")
                 return .rejected(walker.sink.resolve(in: view))
             }
@@ -277,16 +303,22 @@ struct EventNormalizer {
                 return .sampledOut(DroppedEvent(contract: contract.rawValue, type: fields.type, userId: userId))
             }
         }
-        var rewriter = PrivacyRewriter(view: view, privacy: context.compiledPrivacy, contract: contract, type: fields.type,
-                                       tenantId: context.tenantId)
         let payload: [UInt8]
-        switch rewriter.rewrite(root: fields.payload) {
-        case .success(let bytes): payload = bytes
-        case .failure(let failure):
-            for error in failure.errors { walker.sink.add(Int(error.token), error.message) }
-            return .rejected(walker.sink.resolve(in: view))
+        if fields.payloadPrivacyClean {
+            // The schema walk saw every key of the payload and none can hit a privacy rule: the
+            // rewrite would return these bytes unchanged, so copy them in one go.
+            payload = Array(view.rawValue(fields.payload))
+        } else {
+            var rewriter = PrivacyRewriter(view: view, privacy: context.compiledPrivacy, contract: contract, type: fields.type,
+                                           tenantId: context.tenantId)
+            switch rewriter.rewrite(root: fields.payload) {
+            case .success(let bytes): payload = bytes
+            case .failure(let failure):
+                for error in failure.errors { walker.sink.add(Int(error.token), error.message) }
+                return .rejected(walker.sink.resolve(in: view))
+            }
+            if !rewriter.flags.isEmpty { flags.append(contentsOf: rewriter.flags.sorted()) }
         }
-        if !rewriter.flags.isEmpty { flags.append(contentsOf: rewriter.flags.sorted()) }
         return .accepted(CanonicalEvent(
             type: fields.type, occurredAt: occurredAt, producer: text(fields.producer), sourceService: text(fields.sourceService),
             userId: userId, orderId: text(fields.orderId), sessionId: sessionId, traceId: text(fields.traceId),
@@ -314,5 +346,65 @@ enum Sampler {
         hash = hash &* 0xbf58_476d_1ce4_e5b9
         hash ^= hash >> 32
         return Double(hash >> 11) / Double(1 << 53)
+    }
+}
+
+// The top-level (and ingestion-api payload) members each contract reads, looked up in one pass per
+// object (``MemberNames``); each constant is the slot of its name in `names`.
+
+enum POCMNames {
+    static let names = ["schema_version", "type", "data", "occurred_at", "producer", "source_service", "user_id", "order_id",
+                        "session_id", "trace_id", "idempotency_key", "tenant_id"]
+    static let schemaVersion = 0, type = 1, data = 2, occurredAt = 3, producer = 4, sourceService = 5, userId = 6, orderId = 7
+    static let sessionId = 8, traceId = 9, idempotencyKey = 10, tenant = 11
+}
+
+enum IngestionAPINames {
+    static let names = ["schema_version", "event_type", "payload", "timestamp", "producer", "source_service", "event_id", "tenant_id"]
+    static let schemaVersion = 0, eventType = 1, payload = 2, timestamp = 3, producer = 4, sourceService = 5, eventId = 6, tenant = 7
+}
+
+enum IngestionAPIPayloadNames {
+    static let names = ["schema_version", "transactionAt", "engagementAt", "recordedAt", "lastSeenAt", "userId", "transactionId"]
+    static let schemaVersion = 0, transactionAt = 1, engagementAt = 2, recordedAt = 3, lastSeenAt = 4, userId = 5, transactionId = 6
+}
+
+enum GrowthOSNames {
+    static let names = ["schema_version", "productId", "eventName", "timestamp", "userId", "profileId", "sessionId", "eventId", "tenant_id"]
+    static let schemaVersion = 0, productId = 1, eventName = 2, timestamp = 3, userId = 4, profileId = 5, sessionId = 6, eventId = 7
+    static let tenant = 8
+}
+
+enum PlatformNames {
+    static let names = ["event_name", "schema_version", "timestamp", "user_id", "session_id", "ticket_id", "event_id", "tenant_id"]
+    static let eventName = 0, schemaVersion = 1, timestamp = 2, userId = 3, sessionId = 4, ticketId = 5, eventId = 6, tenant = 7
+}
+
+enum RecsNames {
+    static let names = ["eventType", "metadata", "timestamp", "userId", "anonId", "orderId", "eventId", "tenant_id"]
+    static let eventType = 0, metadata = 1, timestamp = 2, userId = 3, anonId = 4, orderId = 5, eventId = 6, tenant = 7
+}
+
+extension Contract {
+    /// Position in ``Contract/allCases``: registry tables are arrays indexed by it (no hashing per event).
+    var ordinal: Int {
+        switch self {
+        case .pocm: return 0
+        case .ingestionAPI: return 1
+        case .growthos: return 2
+        case .platform: return 3
+        case .recs: return 4
+        }
+    }
+
+    /// The top-level members this contract's mapping reads.
+    var topLevelNames: [String] {
+        switch self {
+        case .pocm: return POCMNames.names
+        case .ingestionAPI: return IngestionAPINames.names
+        case .growthos: return GrowthOSNames.names
+        case .platform: return PlatformNames.names
+        case .recs: return RecsNames.names
+        }
     }
 }

@@ -106,6 +106,73 @@ func seconds(_ body: () -> Void) -> Double {
     return (time, parsedBytes)
 }
 
+// `SluiceBench <MB> --digest`: instead of timing, hash every verdict (all fields, every error)
+// over the corpus, random mutations of it and privacy-hitting lines, so an optimization can prove
+// it changed no outcome: the digest must be identical before and after.
+if CommandLine.arguments.contains("--digest") {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    var tally = [0, 0, 0, 0]
+    func record(_ verdict: Verdict) {
+        switch verdict {
+        case .accepted: tally[0] += 1
+        case .rejected: tally[1] += 1
+        case .sampledOut: tally[2] += 1
+        case .optedOut: tally[3] += 1
+        }
+        for byte in String(describing: verdict).utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    }
+    var stripPolicy = privacy
+    stripPolicy.medicalAction = .strip
+    var stripContext = NormalizationContext(tenantId: "bench", receivedAt: 1_717_000_000_000_000, privacy: stripPolicy)
+    stripContext.optOut = OptOutPolicy(userIds: ["user_17", "user_42"], action: .flag)
+    var samplingContext = stripContext
+    samplingContext.sampling = SamplingPolicy(rates: [.recs: ["*": 0.5], .pocm: ["cart": 0.3]], salt: "s")
+    samplingContext.optOut = OptOutPolicy(userIds: ["user_17", "user_42"], action: .drop)
+    let extra: [(Contract, String)] = [
+        (.pocm, #"{"type":"sensor_reading","occurred_at":"2024-05-01T12:00:00Z","producer":"p","source_service":"s","user_id":"user_17","data":{"device_id":"NFLX_AB12CD34","patient_id":"pt-1","sensor_type":"glucose","reading_value":90.5,"unit_of_measurement":"mg/dL","timestamp":"2024-05-01T12:00:00Z"}}"#),
+        (.pocm, #"{"type":"cart","occurred_at":"2024-05-01T12:00:00+05:30","producer":"p","source_service":"s","user_id":"u","data":{"cart_id":"c","action":"item_added","contact_email":"A.B@Example.com ","phone":"+91 98765-43210","geo":{"country":"IN"}}}"#),
+        (.platform, #"{"event_id":"123e4567-e89b-12d3-a456-426614174000","timestamp":"2024-05-01T12:00:00Z","user_id":"123e4567-e89b-12d3-a456-426614174001","session_id":"123e4567-e89b-12d3-a456-426614174002","device_type":"web","platform":"x","ip_address":"2001:db8:85a3::8a2e:370:7334","event_name":"event_viewed","target_event_id":"e","source":"search"}"#),
+        (.growthos, #"{"eventId":"e1","profileId":"p1","eventName":"X","timestamp":"2024-05-01T12:00:00Z","attributes":{"note":"call me at +1 415 555 0100","mail":"x@y.io","nested":{"a":["+44 20 7946 0958","b@c.de"]}}}"#),
+        (.growthos, #"{"eventId":"e2","productId":"sku","timestamp":"2024-05-01T12:00:00Z","tenant_id":"other"}"#),
+        (.recs, #"{"eventId":"e3","eventType":"view","timestamp":"2030-05-01T12:00:00Z","userId":"user_42","productId":"p","metadata":{"schemaVersion":2}}"#),
+        (.ingestionAPI, #"{"event_type":"user_engagement","event_id":"e4","schema_version":1,"payload":{"schema_version":2,"userId":"u"}}"#),
+        (.ingestionAPI, #"{"event_type":"sales_transaction","timestamp":"2024-05-01T12:00:00Z","payload":{"transactionId":"t\u00e9\n","userId":"u\"q","eventId":"e","productId":"p","value":1e2,"currency":"USD","quantity":1.0,"transactionAt":"2024-05-01T12:00:00Z"}}"#),
+    ]
+    var samples: [(Contract, [UInt8])] = extra.map { ($0.0, Array($0.1.utf8)) }
+    for line in lines.prefix(20_000) { samples.append((line.contract, Array(corpus[line.start..<(line.start + line.count)]))) }
+    let interesting: [[UInt8]] = ["{", "}", "[", "]", "\"", "\\", ",", ":", "\\u0000", "\\ud800", "-", "1e999", "null", "0.5",
+                                  "\u{1F600}", "\\u00e9", "\"x\":1,", "\"patient_id\":\"p\",", "\"email\":\"a@b.co\","]
+        .map { Array($0.utf8) } + [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0x00], [0x0A]]
+    var mutationRNG = SplitMix(state: 7)
+    let originals = samples
+    for round in 0..<4 {
+        for (contract, original) in originals {
+            var line = original
+            for _ in 0..<(1 + Int(mutationRNG.next() % UInt64(1 + round))) {
+                guard !line.isEmpty else { break }
+                let at = Int(mutationRNG.next() % UInt64(line.count))
+                switch mutationRNG.next() % 5 {
+                case 0: line.remove(at: at)
+                case 1: line.insert(contentsOf: interesting[Int(mutationRNG.next() % UInt64(interesting.count))], at: at)
+                case 2: line[at] = UInt8(truncatingIfNeeded: mutationRNG.next())
+                case 3: line.removeSubrange(at..<min(line.count, at + Int(mutationRNG.next() % 16)))
+                default: line.insert(contentsOf: line[at..<min(line.count, at + 8)], at: at)
+                }
+            }
+            samples.append((contract, line))
+        }
+    }
+    for (contract, line) in samples {
+        record(registry.process(line: line, contract: contract, context: stripContext))
+        record(registry.process(line: line, contract: contract, context: samplingContext))
+        for other in Contract.allCases where other != contract && line.count % 7 == 0 {
+            record(registry.process(line: line, contract: other, context: stripContext))
+        }
+    }
+    print("digest: \(String(hash, radix: 16)) over \(samples.count) lines; accepted \(tally[0]), rejected \(tally[1]), sampled out \(tally[2]), opted out \(tally[3])")
+    exit(0)
+}
+
 print("corpus: \(lines.count) lines, \(payloadBytes) bytes (mixed: pocm 50%, ingestion-api, growthos, platform, recs)")
 _ = runSluice() // warm-up
 var best = Double.infinity
@@ -117,6 +184,12 @@ for _ in 0..<3 {
 }
 let sluiceRate = Double(payloadBytes) / best / 1e6
 print(String(format: "sluice validate+normalize: %.1f MB/s per core (%.3f s best of 3; accepted %d, rejected %d)", sluiceRate, best, counts.0, counts.1))
+
+// `--sluice-only`: skip the Foundation comparison, so `perf record` profiles only the validator.
+if CommandLine.arguments.contains("--sluice-only") {
+    for _ in 0..<10 { _ = runSluice() } // more samples of the validator than of corpus generation
+    exit(0)
+}
 
 // JSONSerialization is slower; parse a quarter of the lines (same mix) to keep the run short.
 let foundationLines = max(1, lines.count / 4)

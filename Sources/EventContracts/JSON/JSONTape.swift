@@ -52,27 +52,41 @@ struct JSONTape: Sendable {
 /// A byte-level, strict RFC 8259 reader: validates UTF-8 (no overlongs, no surrogates), refuses
 /// `\u0000` and unpaired surrogate escapes (PostgreSQL jsonb refuses both), control characters in
 /// strings, trailing bytes, and nesting deeper than the limit. No Foundation, no allocation per value.
+///
+/// Tokens are written into caller-owned storage (``read(_:maxDepth:into:)``): every token starts at
+/// a distinct byte of the line, so `bytes.count` tokens always suffice and the hot path needs no
+/// growable array (no capacity or uniqueness checks per value, no allocation per line).
 struct JSONTapeReader {
     private let base: UnsafePointer<UInt8>
     private let count: Int
     private let maxDepth: Int
     private var position = 0
-    private(set) var tape = JSONTape()
+    private let tokens: UnsafeMutablePointer<JSONToken>
+    private var tokenCount = 0
     private var failure: JSONSyntaxError?
 
-    private init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
+    private init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int, tokens: UnsafeMutablePointer<JSONToken>) {
         self.base = base
         self.count = count
         self.maxDepth = maxDepth
-        tape.tokens.reserveCapacity(max(16, count / 12))
+        self.tokens = tokens
     }
 
-    /// Reads one document filling the whole buffer (surrounding whitespace allowed).
-    static func read(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<JSONTape, JSONSyntaxError> {
+    /// Tokens ``read(_:maxDepth:into:)`` may write for a line of `byteCount` bytes.
+    @inline(__always)
+    static func capacity(forByteCount byteCount: Int) -> Int { max(1, byteCount) }
+
+    /// Reads one document filling the whole buffer (surrounding whitespace allowed) into `storage`
+    /// (at least ``capacity(forByteCount:)`` tokens) and returns how many tokens it wrote.
+    static func read(_ bytes: UnsafeRawBufferPointer, maxDepth: Int,
+                     into storage: UnsafeMutableBufferPointer<JSONToken>) -> Result<Int, JSONSyntaxError> {
         guard let raw = bytes.baseAddress, bytes.count > 0 else {
             return .failure(JSONSyntaxError(offset: 0, message: "empty line: expected a JSON object"))
         }
-        var reader = JSONTapeReader(base: raw.assumingMemoryBound(to: UInt8.self), count: bytes.count, maxDepth: maxDepth)
+        guard let tokens = storage.baseAddress, storage.count >= capacity(forByteCount: bytes.count) else {
+            return .failure(JSONSyntaxError(offset: 0, message: "internal: token storage too small"))
+        }
+        var reader = JSONTapeReader(base: raw.assumingMemoryBound(to: UInt8.self), count: bytes.count, maxDepth: maxDepth, tokens: tokens)
         reader.skipWhitespace()
         reader.readValue(depth: 0)
         if reader.failure == nil {
@@ -82,7 +96,26 @@ struct JSONTapeReader {
             }
         }
         if let failure = reader.failure { return .failure(failure) }
-        return .success(reader.tape)
+        return .success(reader.tokenCount)
+    }
+
+    /// Reads one document into a fresh ``JSONTape`` (start-up and tests; the hot path uses
+    /// ``read(_:maxDepth:into:)`` with stack storage).
+    static func read(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<JSONTape, JSONSyntaxError> {
+        let capacity = capacity(forByteCount: bytes.count)
+        let storage = UnsafeMutableBufferPointer<JSONToken>.allocate(capacity: capacity)
+        defer { storage.deallocate() }
+        switch read(bytes, maxDepth: maxDepth, into: storage) {
+        case .failure(let error): return .failure(error)
+        case .success(let written): return .success(JSONTape(tokens: ContiguousArray(storage[0..<written])))
+        }
+    }
+
+    /// Appends a token; the capacity argument above guarantees room (one token per starting byte).
+    @inline(__always)
+    private mutating func append(_ token: JSONToken) {
+        (tokens + tokenCount).initialize(to: token)
+        tokenCount &+= 1
     }
 
     private mutating func fail(_ message: String) {
@@ -124,15 +157,15 @@ struct JSONTapeReader {
         for index in 0..<length where base[position + index] != literal[index] {
             return fail("invalid literal")
         }
-        tape.tokens.append(JSONToken(kind: kind, flags: 0, start: Int32(position), end: Int32(position + length),
-                                     next: Int32(tape.tokens.count + 1)))
+        append(JSONToken(kind: kind, flags: 0, start: Int32(position), end: Int32(position + length),
+                         next: Int32(tokenCount + 1)))
         position += length
     }
 
     private mutating func readObject(depth: Int) {
         guard depth <= maxDepth else { return fail("nesting deeper than \(maxDepth) levels") }
-        let tokenIndex = tape.tokens.count
-        tape.tokens.append(JSONToken(kind: .object, flags: 0, start: Int32(position), end: 0, next: 0))
+        let tokenIndex = tokenCount
+        append(JSONToken(kind: .object, flags: 0, start: Int32(position), end: 0, next: 0))
         position &+= 1
         skipWhitespace()
         if position < count, base[position] == UInt8(ascii: "}") {
@@ -164,14 +197,14 @@ struct JSONTapeReader {
                 }
             }
         }
-        tape.tokens[tokenIndex].end = Int32(position)
-        tape.tokens[tokenIndex].next = Int32(tape.tokens.count)
+        tokens[tokenIndex].end = Int32(position)
+        tokens[tokenIndex].next = Int32(tokenCount)
     }
 
     private mutating func readArray(depth: Int) {
         guard depth <= maxDepth else { return fail("nesting deeper than \(maxDepth) levels") }
-        let tokenIndex = tape.tokens.count
-        tape.tokens.append(JSONToken(kind: .array, flags: 0, start: Int32(position), end: 0, next: 0))
+        let tokenIndex = tokenCount
+        append(JSONToken(kind: .array, flags: 0, start: Int32(position), end: 0, next: 0))
         position &+= 1
         skipWhitespace()
         if position < count, base[position] == UInt8(ascii: "]") {
@@ -193,8 +226,8 @@ struct JSONTapeReader {
                 }
             }
         }
-        tape.tokens[tokenIndex].end = Int32(position)
-        tape.tokens[tokenIndex].next = Int32(tape.tokens.count)
+        tokens[tokenIndex].end = Int32(position)
+        tokens[tokenIndex].next = Int32(tokenCount)
     }
 
     private mutating func readNumber() {
@@ -222,13 +255,14 @@ struct JSONTapeReader {
             guard position < count, isDigit(base[position]) else { return fail("invalid number: digit expected in exponent") }
             while position < count, isDigit(base[position]) { position &+= 1 }
         }
-        tape.tokens.append(JSONToken(kind: .number, flags: integer ? JSONToken.integerSyntax : 0, start: Int32(start),
-                                     end: Int32(position), next: Int32(tape.tokens.count + 1)))
+        append(JSONToken(kind: .number, flags: integer ? JSONToken.integerSyntax : 0, start: Int32(start),
+                         end: Int32(position), next: Int32(tokenCount + 1)))
     }
 
     @inline(__always)
     private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
+    @inline(__always)
     private mutating func readString() {
         position &+= 1
         let start = position
@@ -250,8 +284,8 @@ struct JSONTapeReader {
             }
             if failure != nil { return }
         }
-        tape.tokens.append(JSONToken(kind: .string, flags: flags, start: Int32(start), end: Int32(position),
-                                     next: Int32(tape.tokens.count + 1)))
+        append(JSONToken(kind: .string, flags: flags, start: Int32(start), end: Int32(position),
+                         next: Int32(tokenCount + 1)))
         position &+= 1
     }
 
@@ -267,7 +301,12 @@ struct JSONTapeReader {
             // A high bit survives iff some byte is `"`, `\`, < 0x20, or >= 0x80 (exact for "any").
             let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
                 | ((word &- ones &* 0x20) & ~word) | word
-            if special & highs != 0 { break }
+            let flagged = special & highs
+            if flagged != 0 {
+                // Borrows only run upward, so the lowest flagged byte is the first special one.
+                position &+= flagged.trailingZeroBitCount &>> 3
+                return
+            }
             position &+= 8
         }
         while position < count {

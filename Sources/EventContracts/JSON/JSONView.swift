@@ -210,14 +210,32 @@ struct JSONView {
     }
 }
 
+/// Byte equality of two ranges of `count` bytes, a word at a time: keys and enum values are short,
+/// so a byte loop (one unpredictable branch per byte) cost more than the comparison itself. Only
+/// bytes inside both ranges are read (overlapping loads cover the tail).
 @inline(__always)
 func memcmpEqual(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    var index = 0
-    while index < count {
-        if lhs[index] != rhs[index] { return false }
-        index &+= 1
+    let a = UnsafeRawPointer(lhs)
+    let b = UnsafeRawPointer(rhs)
+    if count >= 8 {
+        var offset = 0
+        while offset &+ 8 < count {
+            if a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != b.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
+                return false
+            }
+            offset &+= 8
+        }
+        return a.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
     }
-    return true
+    if count >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+    }
+    if count >= 2 {
+        return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+            && a.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self) == b.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+    }
+    return count == 0 || lhs[0] == rhs[0]
 }
 
 /// A small JSON tree, used only at start-up to compile schema documents (never on the hot path).

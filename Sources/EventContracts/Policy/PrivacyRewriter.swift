@@ -22,6 +22,74 @@ struct NameMatcher: Sendable, Equatable {
         return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
+    /// What the privacy prefilter knows of a name after normalization (bytes other than `_` and
+    /// `-`, A-Z lowered): its length and its first, second and last bytes (0 when absent). Two
+    /// names that normalize equal have equal shapes, so a shape no rule name has rules a key out.
+    struct Shape: Equatable {
+        var length = 0
+        var first: UInt8 = 0
+        var second: UInt8 = 0
+        var last: UInt8 = 0
+
+        /// A 12-bit fingerprint for ``CompiledPrivacy``'s bit table.
+        @inline(__always)
+        var fingerprint: Int {
+            let packed = UInt64(length) | UInt64(first) << 16 | UInt64(second) << 24 | UInt64(last) << 32
+            return Int(truncatingIfNeeded: (packed &* 0x9E37_79B9_7F4A_7C15) >> 52)
+        }
+    }
+
+    @inline(__always)
+    private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+    /// ``Shape`` of a name, byte by byte (rule names at start-up; keys near the end of a line).
+    static func shape(_ name: UnsafeBufferPointer<UInt8>) -> Shape {
+        var shape = Shape()
+        for byte in name where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
+            if shape.length == 0 { shape.first = lowered(byte) } else if shape.length == 1 { shape.second = lowered(byte) }
+            shape.last = lowered(byte)
+            shape.length &+= 1
+        }
+        return shape
+    }
+
+    /// ``Shape`` of a key, eight bytes at a time where the line has room to load whole words.
+    @inline(__always)
+    static func shape(_ key: UnsafeBufferPointer<UInt8>, readableEnd: UnsafePointer<UInt8>) -> Shape {
+        guard let start = key.baseAddress, start + ((key.count &+ 7) & ~7) <= readableEnd else { return shape(key) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // High bit of each byte of `word` that is zero (exact, no borrow between bytes).
+        @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { ~(((word & lows) &+ lows) | word | lows) }
+        var separators = 0
+        var firstIndex = -1
+        var secondIndex = -1
+        var lastIndex = -1
+        var offset = 0
+        while offset < key.count {
+            let word = UnsafeRawPointer(start + offset).loadUnaligned(as: UInt64.self)
+            let remaining = key.count &- offset
+            let inKey: UInt64 = remaining >= 8 ? highs : highs & ((1 << UInt64(remaining &* 8)) &- 1)
+            let separatorBytes = (zeroBytes(word ^ (ones &* 0x5F)) | zeroBytes(word ^ (ones &* 0x2D))) & inKey
+            // Sum of one per separator byte, by multiplication (no popcount instruction on the baseline target).
+            separators &+= Int(truncatingIfNeeded: ((separatorBytes &>> 7) &* ones) &>> 56)
+            var others = ~separatorBytes & inKey
+            if others != 0 {
+                lastIndex = offset &+ (63 &- others.leadingZeroBitCount) &>> 3
+                if firstIndex < 0 {
+                    firstIndex = offset &+ others.trailingZeroBitCount &>> 3
+                    others &= others &- 1
+                }
+                if secondIndex < 0, others != 0 { secondIndex = offset &+ others.trailingZeroBitCount &>> 3 }
+            }
+            offset &+= 8
+        }
+        guard firstIndex >= 0 else { return Shape() }
+        return Shape(length: key.count &- separators, first: lowered(start[firstIndex]),
+                     second: secondIndex >= 0 ? lowered(start[secondIndex]) : 0, last: lowered(start[lastIndex]))
+    }
+
     func matches(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !isEmpty else { return false }
         var length = 0
@@ -55,15 +123,38 @@ final class CompiledPrivacy: @unchecked Sendable {
     let freeForm: NameMatcher
     let ipAddress: NameMatcher
     let medical: [Contract: [String: NameMatcher]]
-    /// Per normalized length, a bit per first byte (mod 64) of the rule names of that length: most
-    /// keys are dismissed by this one load. Written only in `init`, freed in `deinit`.
+    /// `medical` as short lists indexed by ``Contract/ordinal``: found per event by a length check
+    /// and a comparison instead of hashing the type name.
+    private let medicalByContract: [[(type: String, matcher: NameMatcher)]]
+    /// A bit per ``NameMatcher/Shape/fingerprint`` of every rule name (4096 bits): most keys are
+    /// dismissed by this one load, and few that match no rule get through (unlike a check of
+    /// length and first byte alone, which `price` and `product_id` passed). Written only in
+    /// `init`, freed in `deinit`.
     private let interesting: UnsafeMutablePointer<UInt64>
 
     deinit { interesting.deallocate() }
 
+    /// ``mayMatch(_:)`` for a precomputed fingerprint (see ``SchemaStore/propertyFingerprints``).
     @inline(__always)
-    func mayMatch(length: Int, first: UInt8) -> Bool {
-        length < 64 && interesting[length] & (1 << UInt64(first & 63)) != 0
+    func mayMatch(fingerprint bit: Int) -> Bool {
+        interesting[bit &>> 6] & (1 << UInt64(bit & 63)) != 0
+    }
+
+    @inline(__always)
+    func mayMatch(_ shape: NameMatcher.Shape) -> Bool {
+        let bit = shape.fingerprint
+        return shape.length < 64 && interesting[bit &>> 6] & (1 << UInt64(bit & 63)) != 0
+    }
+
+    /// The non-empty medical field matcher of (contract, type), if any.
+    func medicalMatcher(_ contract: Contract, _ type: String) -> NameMatcher? {
+        let candidates = medicalByContract[contract.ordinal]
+        guard !candidates.isEmpty else { return nil }
+        let length = type.utf8.count
+        for candidate in candidates where candidate.type.utf8.count == length && candidate.type == type {
+            return candidate.matcher
+        }
+        return nil
     }
     // Raw bytes, not `SymmetricKey` (not `Sendable`); a key is made only when a value is hashed or sealed.
     let hashSecret: [UInt8]?
@@ -76,12 +167,18 @@ final class CompiledPrivacy: @unchecked Sendable {
         freeForm = NameMatcher(policy.freeFormFieldNames)
         ipAddress = NameMatcher(policy.ipAddressFieldNames)
         medical = policy.medicalFields.mapValues { types in types.mapValues { NameMatcher($0) } }
+        var byContract = [[(type: String, matcher: NameMatcher)]](repeating: [], count: Contract.allCases.count)
+        for (contract, types) in medical {
+            byContract[contract.ordinal] = types.filter { !$0.value.isEmpty }.map { (type: $0.key, matcher: $0.value) }
+        }
+        medicalByContract = byContract
         let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         table.initialize(repeating: 0, count: 64)
+        // Same normalization as NameMatcher; names of normalized length >= 64 never match a key.
         for name in policy.emailFieldNames + policy.phoneFieldNames + policy.freeFormFieldNames + policy.ipAddressFieldNames
             + policy.medicalFields.values.flatMap({ $0.values.flatMap { $0 } }) {
-            let normalized = name.utf8.compactMap(NameMatcher.normalize)
-            if let first = normalized.first, normalized.count < 64 { table[normalized.count] |= 1 << UInt64(first & 63) }
+            let shape = Array(name.utf8).withUnsafeBufferPointer { NameMatcher.shape($0) }
+            if shape.length > 0, shape.length < 64 { table[shape.fingerprint >> 6] |= 1 << UInt64(shape.fingerprint & 63) }
         }
         interesting = table
         hashSecret = policy.piiHashSecret.flatMap { $0.isEmpty ? nil : $0 }
@@ -101,6 +198,8 @@ struct PrivacyRewriter {
     let privacy: CompiledPrivacy
     let medical: NameMatcher?
     let tenantId: String
+    /// One past the last byte of the line's root value: words may be loaded up to here.
+    private let readableEnd: UnsafePointer<UInt8>
     private(set) var edits: [(token: Int, edit: Edit)] = []
     private(set) var flags: Set<String> = []
     private(set) var failures: [PendingError] = []
@@ -109,8 +208,8 @@ struct PrivacyRewriter {
         self.view = view
         self.privacy = privacy
         self.tenantId = tenantId
-        let matcher = privacy.medical[contract]?[type]
-        medical = matcher?.isEmpty == false ? matcher : nil
+        readableEnd = view.bytes + Int(view[0].end)
+        medical = privacy.medicalMatcher(contract, type)
     }
 
     /// Walks the payload at `root` and returns its bytes after the rules, or the reason it cannot be stored.
@@ -149,13 +248,7 @@ struct PrivacyRewriter {
         let valueKind = view[value].kind
         let name = view.rawString(key)
         if !view[key].isEscaped {
-            var length = 0
-            var first: UInt8 = 0
-            for byte in name where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
-                if length == 0 { first = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-                length &+= 1
-            }
-            if !privacy.mayMatch(length: length, first: first) {
+            if !privacy.mayMatch(NameMatcher.shape(name, readableEnd: readableEnd)) {
                 switch valueKind {
                 case .object, .array: visit(value, freeForm: freeForm)
                 case .string: if freeForm { checkFreeFormValue(value) }
@@ -232,7 +325,9 @@ struct PrivacyRewriter {
         case .strip:
             edits.append((value, .remove))
         case .truncate:
-            if let truncated = view.withString(value, IPAddressTruncation.truncate) {
+            if let quoted = view.withString(value, IPAddressTruncation.quotedTruncatedIPv4) {
+                edits.append((value, .replace(quoted)))
+            } else if let truncated = view.withString(value, IPAddressTruncation.truncate) {
                 edits.append((value, .replace(Array("\"\(truncated)\"".utf8))))
             } else {
                 edits.append((value, .remove))
@@ -365,6 +460,48 @@ enum IPAddressTruncation {
             return groups[0..<3].map { String($0, radix: 16) }.joined(separator: ":") + "::"
         }
         return nil
+    }
+
+    /// The JSON string `"a.b.c.0"` for an IPv4 address (same parse and output as ``truncate(_:)``),
+    /// written straight into bytes: no octet array, no interpolated `String`.
+    static func quotedTruncatedIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var octets: (Int, Int, Int) = (0, 0, 0)
+        var count = 0
+        var current = -1
+        var digits = 0
+        for byte in text {
+            if byte == UInt8(ascii: ".") {
+                guard current >= 0, count < 3 else { return nil }
+                switch count {
+                case 0: octets.0 = current
+                case 1: octets.1 = current
+                default: octets.2 = current
+                }
+                count += 1; current = -1; digits = 0
+            } else if byte &- 48 < 10 {
+                digits += 1
+                guard digits <= 3 else { return nil }
+                current = max(current, 0) * 10 + Int(byte - 48)
+                guard current <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard current >= 0, count == 3 else { return nil }
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        out.reserveCapacity(18)
+        func append(_ octet: Int) {
+            if octet >= 100 { out.append(UInt8(48 + octet / 100)) }
+            if octet >= 10 { out.append(UInt8(48 + octet / 10 % 10)) }
+            out.append(UInt8(48 + octet % 10))
+            out.append(UInt8(ascii: "."))
+        }
+        append(octets.0)
+        append(octets.1)
+        append(octets.2)
+        out.append(UInt8(ascii: "0"))
+        out.append(UInt8(ascii: "\""))
+        return out
     }
 
     static func parseIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [Int]? {

@@ -46,9 +46,53 @@ enum CodeLists {
         "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
     ])
 
+    /// `currencies` as a bit per three-letter code: a lookup is an index computation and one load,
+    /// not a hash of the code (both lists hold only codes of upper-case letters A-Z).
+    static let currencyBits = LetterCodeBits(currencies, letters: 3)
+    /// `countries` as a bit per two-letter code.
+    static let countryBits = LetterCodeBits(countries, letters: 2)
+
     private static func pack(_ codes: [StaticString]) -> Set<UInt32> {
         Set(codes.map { code in
             UnsafeBufferPointer(start: code.utf8Start, count: code.utf8CodeUnitCount).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         })
+    }
+}
+
+/// A set of codes of `letters` upper-case letters A-Z as a bit table indexed by the code read in base 26.
+struct LetterCodeBits: Sendable {
+    private let words: [UInt64]
+    private let letters: Int
+
+    init(_ packed: Set<UInt32>, letters: Int) {
+        self.letters = letters
+        var size = 1
+        for _ in 0..<letters { size *= 26 }
+        var words = [UInt64](repeating: 0, count: (size + 63) / 64)
+        for code in packed {
+            var index = 0
+            var valid = true
+            for position in (0..<letters).reversed() {
+                let letter = Int((code >> UInt32(8 * position)) & 0xFF) - 65
+                if letter < 0 || letter >= 26 { valid = false }
+                index = index * 26 + letter
+            }
+            // Codes are all A-Z by construction; anything else could never be looked up anyway.
+            if valid { words[index >> 6] |= 1 << UInt64(index & 63) }
+        }
+        self.words = words
+    }
+
+    /// True when `text` (exactly `letters` bytes) is one of the codes.
+    @inline(__always)
+    func contains(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count == letters else { return false }
+        var index = 0
+        for byte in text {
+            let letter = byte &- 65
+            guard letter < 26 else { return false }
+            index = index &* 26 &+ Int(letter)
+        }
+        return words[index >> 6] & (1 << UInt64(index & 63)) != 0
     }
 }

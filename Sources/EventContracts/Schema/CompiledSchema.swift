@@ -88,6 +88,20 @@ final class SchemaStore: @unchecked Sendable {
     let rules: UnsafeMutableBufferPointer<ConditionalRule>
     let requiredGroups: UnsafeMutableBufferPointer<UInt64>
     let bytes: UnsafeMutableBufferPointer<UInt8>
+    /// Length-bucket tables of ``lengthBuckets`` masks each: in a node's property table, bit `slot`
+    /// of mask `length` is set when property `slot`'s name is `length` bytes long (the last bucket
+    /// also holds longer names); enum tables likewise for enum values. A key (or string) is then
+    /// compared only with names of its length, lowest slot first, as a linear scan would.
+    let lengthMasks: UnsafeMutableBufferPointer<UInt64>
+    /// Per node: offset of its property table in ``lengthMasks``, or -1 (no properties).
+    let propertyTable: UnsafeMutableBufferPointer<Int32>
+    /// Per node: offset of its enum table in ``lengthMasks``, or -1 (no enum, or more than 64 values).
+    let enumTable: UnsafeMutableBufferPointer<Int32>
+    static let lengthBuckets = 32
+    /// Per property entry: the privacy ``NameMatcher/Shape/fingerprint`` of its name, or -1 when
+    /// the name is too long to match any privacy rule. Policy-independent, so the walker can tell
+    /// whether a matched key may hit a rule without looking at its bytes again.
+    let propertyFingerprints: UnsafeMutableBufferPointer<Int16>
 
     init(builder: SchemaStoreBuilder) {
         func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -101,6 +115,36 @@ final class SchemaStore: @unchecked Sendable {
         rules = freeze(builder.rules)
         requiredGroups = freeze(builder.requiredGroups)
         bytes = freeze(builder.bytes)
+        let buckets = SchemaStore.lengthBuckets
+        var masks: [UInt64] = []
+        var propertyOffsets = [Int32](repeating: -1, count: builder.nodes.count)
+        var enumOffsets = [Int32](repeating: -1, count: builder.nodes.count)
+        for (nodeIndex, node) in builder.nodes.enumerated() {
+            if node.properties.count > 0 {
+                propertyOffsets[nodeIndex] = Int32(masks.count)
+                masks.append(contentsOf: repeatElement(0, count: buckets))
+                for slot in 0..<Int(node.properties.count) {
+                    let length = Int(builder.properties[Int(node.properties.start) + slot].name.length)
+                    masks[Int(propertyOffsets[nodeIndex]) + min(length, buckets - 1)] |= 1 << UInt64(slot)
+                }
+            }
+            if node.enumValues.count > 0, node.enumValues.count <= 64 {
+                enumOffsets[nodeIndex] = Int32(masks.count)
+                masks.append(contentsOf: repeatElement(0, count: buckets))
+                for slot in 0..<Int(node.enumValues.count) {
+                    let length = Int(builder.enumValues[Int(node.enumValues.start) + slot].length)
+                    masks[Int(enumOffsets[nodeIndex]) + min(length, buckets - 1)] |= 1 << UInt64(slot)
+                }
+            }
+        }
+        lengthMasks = freeze(masks)
+        propertyFingerprints = freeze(builder.properties.map { entry -> Int16 in
+            let name = builder.bytes[Int(entry.name.offset)..<Int(entry.name.offset + entry.name.length)]
+            let shape = Array(name).withUnsafeBufferPointer { NameMatcher.shape($0) }
+            return shape.length < 64 ? Int16(shape.fingerprint) : -1
+        })
+        propertyTable = freeze(propertyOffsets)
+        enumTable = freeze(enumOffsets)
     }
 
     deinit {
@@ -110,6 +154,10 @@ final class SchemaStore: @unchecked Sendable {
         rules.baseAddress?.deallocate()
         requiredGroups.baseAddress?.deallocate()
         bytes.baseAddress?.deallocate()
+        lengthMasks.baseAddress?.deallocate()
+        propertyTable.baseAddress?.deallocate()
+        enumTable.baseAddress?.deallocate()
+        propertyFingerprints.baseAddress?.deallocate()
     }
 
     @inline(__always)

@@ -113,10 +113,32 @@ struct SchemaWalker {
     let store: SchemaStore
     var sink: ErrorSink
 
-    init(view: JSONView, store: SchemaStore, errorCap: Int) {
+    /// The privacy rules' prefilter, when the walk should also tell whether the privacy walk can
+    /// be skipped (see ``privacyClean``).
+    let privacy: CompiledPrivacy?
+    /// One past the last byte of the root value: the privacy shape of a key may load words up to here.
+    private let readableEnd: UnsafePointer<UInt8>
+    /// Since the last ``startPrivacyTracking()``: true while every key the walk met is unescaped and
+    /// passes no privacy prefilter, and the walk descended into every object and array it met.
+    /// A payload walked entirely this way cannot be changed by ``PrivacyRewriter`` (it would visit
+    /// the same keys, dismiss each by the same prefilter, never enter a free-form object, and copy
+    /// the bytes unchanged), so the rewrite is skipped.
+    private(set) var privacyClean = false
+    /// The last string that passed a `date-time` format check and its value (µs), so normalization
+    /// does not parse `occurred_at` a second time.
+    private(set) var lastDateTime: (token: Int32, micros: Int64) = (-1, 0)
+
+    init(view: JSONView, store: SchemaStore, errorCap: Int, privacy: CompiledPrivacy? = nil) {
         self.view = view
         self.store = store
         self.sink = ErrorSink(cap: errorCap)
+        self.privacy = privacy
+        readableEnd = view.bytes + Int(view[0].end)
+    }
+
+    /// Starts tracking ``privacyClean`` for the walk that follows (the payload's).
+    mutating func startPrivacyTracking() {
+        privacyClean = privacy != nil
     }
 
     mutating func check(node nodeIndex: Int32, token index: Int) {
@@ -138,7 +160,7 @@ struct SchemaWalker {
             }
         }
         switch token.kind {
-        case .string: checkString(node, index)
+        case .string: checkString(node, nodeIndex, index)
         case .number:
             if node.hasRange {
                 let value = view.double(index)
@@ -147,7 +169,7 @@ struct SchemaWalker {
                 }
             }
         case .array: checkArray(node, index)
-        case .object: checkObject(node, index)
+        case .object: checkObject(node, nodeIndex, index)
         case .trueLiteral, .falseLiteral, .null: break
         }
     }
@@ -173,21 +195,38 @@ struct SchemaWalker {
         }
     }
 
-    private mutating func checkString(_ node: SchemaNode, _ index: Int) {
+    @inline(__always)
+    private mutating func checkString(_ node: SchemaNode, _ nodeIndex: Int32, _ index: Int) {
         let hasEnum = node.enumValues.count > 0
         let needsLength = node.minLength > 0 || node.maxLength != .max
         guard hasEnum || needsLength || node.format != .none else { return }
         let store = self.store
+        var parsedDateTime: Int64?
         let problem: String? = view.withString(index) { text -> String? in
             if hasEnum {
                 var matched = false
-                for slot in Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count) {
-                    let candidate = store.bytes(store.enumValues[slot])
-                    if candidate.count == text.count, let a = candidate.baseAddress, let b = text.baseAddress, memcmpEqual(a, b, text.count) {
-                        matched = true
-                        break
+                let table = Int(store.enumTable[Int(nodeIndex)])
+                if table >= 0, let textBase = text.baseAddress {
+                    // Only values of the text's length are compared (see SchemaStore.lengthMasks).
+                    var candidates = store.lengthMasks[table &+ min(text.count, SchemaStore.lengthBuckets &- 1)]
+                    while candidates != 0 {
+                        let slot = Int(node.enumValues.start) &+ candidates.trailingZeroBitCount
+                        candidates &= candidates &- 1
+                        let candidate = store.bytes(store.enumValues[slot])
+                        if candidate.count == text.count, let candidateBase = candidate.baseAddress, memcmpEqual(candidateBase, textBase, text.count) {
+                            matched = true
+                            break
+                        }
                     }
-                    if candidate.count == 0, text.count == 0 { matched = true; break }
+                } else {
+                    for slot in Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count) {
+                        let candidate = store.bytes(store.enumValues[slot])
+                        if candidate.count == text.count, let a = candidate.baseAddress, let b = text.baseAddress, memcmpEqual(a, b, text.count) {
+                            matched = true
+                            break
+                        }
+                        if candidate.count == 0, text.count == 0 { matched = true; break }
+                    }
                 }
                 if !matched {
                     let options = (Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count))
@@ -202,20 +241,30 @@ struct SchemaWalker {
                 if characters < node.minLength { return node.minLength == 1 ? "must not be empty" : "must be at least \(node.minLength) characters" }
                 if characters > node.maxLength { return "must be at most \(node.maxLength) characters" }
             }
-            if node.format != .none, !node.format.matches(text) {
+            if node.format == .dateTime {
+                // Parsed here once; normalization reuses the value (see lastDateTime).
+                guard let micros = Timestamp.parseMicroseconds(text) else { return "expected \(node.format.expectation)" }
+                parsedDateTime = micros
+            } else if node.format != .none, !node.format.matches(text) {
                 return "expected \(node.format.expectation)"
             }
             return nil
         }
         if let problem { sink.add(index, problem) }
+        if let parsedDateTime { lastDateTime = (Int32(index), parsedDateTime) }
     }
 
+    @inline(__always)
     private mutating func checkArray(_ node: SchemaNode, _ index: Int) {
         var child = index + 1
         let end = Int(view[index].next)
         var count: Int32 = 0
         while child < end {
-            if node.items >= 0 { check(node: node.items, token: child) }
+            if node.items >= 0 {
+                check(node: node.items, token: child)
+            } else if privacyClean, view[child].kind == .object || view[child].kind == .array {
+                privacyClean = false // not walked: its keys were never seen
+            }
             child = Int(view[child].next)
             count += 1
         }
@@ -224,7 +273,7 @@ struct SchemaWalker {
         }
     }
 
-    private mutating func checkObject(_ node: SchemaNode, _ index: Int) {
+    private mutating func checkObject(_ node: SchemaNode, _ nodeIndex: Int32, _ index: Int) {
         var present: UInt64 = 0
         var conditionValue = -1
         let propertyStart = Int(node.properties.start)
@@ -236,14 +285,40 @@ struct SchemaWalker {
             var slot = -1
             if propertyCount > 0 {
                 let keyToken = view[key]
-                let keyLength = Int32(keyToken.end - keyToken.start)
-                for candidate in 0..<propertyCount {
-                    let entry = store.properties[propertyStart + candidate]
-                    // Length first: most candidates are rejected without touching their bytes.
-                    if keyToken.isEscaped || entry.name.length == keyLength, view.stringEquals(key, store.bytes(entry.name)) {
+                if !keyToken.isEscaped {
+                    // Only names of the key's length are compared (see SchemaStore.lengthMasks).
+                    let keyLength = Int(keyToken.end &- keyToken.start)
+                    let table = Int(store.propertyTable[Int(nodeIndex)])
+                    var candidates = store.lengthMasks[table &+ min(keyLength, SchemaStore.lengthBuckets &- 1)]
+                    while candidates != 0 {
+                        let candidate = candidates.trailingZeroBitCount
+                        candidates &= candidates &- 1
+                        if view.stringEquals(key, store.bytes(store.properties[propertyStart &+ candidate].name)) {
+                            slot = candidate
+                            break
+                        }
+                    }
+                } else {
+                    for candidate in 0..<propertyCount where view.stringEquals(key, store.bytes(store.properties[propertyStart + candidate].name)) {
                         slot = candidate
                         break
                     }
+                }
+            }
+            if privacyClean, let privacy {
+                let keyToken = view[key]
+                if keyToken.isEscaped {
+                    privacyClean = false
+                } else if slot >= 0 {
+                    let fingerprint = Int(store.propertyFingerprints[propertyStart &+ slot])
+                    if fingerprint < 0 || privacy.mayMatch(fingerprint: fingerprint) {
+                        // < 0: too long for any rule; conservatively not clean (never happens for shipped schemas).
+                        privacyClean = false
+                    }
+                } else {
+                    if privacy.mayMatch(NameMatcher.shape(view.rawString(key), readableEnd: readableEnd)) { privacyClean = false }
+                    let valueKind = view[value].kind
+                    if valueKind == .object || valueKind == .array { privacyClean = false } // not walked below
                 }
             }
             if slot >= 0 {

@@ -53,8 +53,8 @@ enum StringFormat: UInt8, Sendable, CaseIterable {
         case .duration: return StringFormat.isDuration(text)
         case .uri: return StringFormat.isURI(text)
         case .uuid: return StringFormat.isUUID(text)
-        case .iso4217: return text.count == 3 && CodeLists.currencies.contains(code(text))
-        case .iso3166Alpha2: return text.count == 2 && CodeLists.countries.contains(code(text))
+        case .iso4217: return text.count == 3 && CodeLists.currencyBits.contains(text)
+        case .iso3166Alpha2: return text.count == 2 && CodeLists.countryBits.contains(text)
         case .nflxDeviceID:
             return text.count == 13 && text.starts(with: Array("NFLX_".utf8)) && text[5...].allSatisfy(StringFormat.isUpperAlnum)
         case .batchNumber:
@@ -69,24 +69,23 @@ enum StringFormat: UInt8, Sendable, CaseIterable {
         }
     }
 
-    private func code(_ text: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        text.reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
     static func isUpperAlnum(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
     }
 
     static func isUUID(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard text.count == 36 else { return false }
-        for (index, byte) in text.enumerated() {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                if byte != UInt8(ascii: "-") { return false }
-            } else if hexValue(byte) == nil {
-                return false
-            }
+        guard text.count == 36, let base = text.baseAddress else { return false }
+        guard base[8] == UInt8(ascii: "-"), base[13] == UInt8(ascii: "-"), base[18] == UInt8(ascii: "-"),
+              base[23] == UInt8(ascii: "-") else { return false }
+        // Branch-free per byte: accumulate "not a hex digit" over the 32 digit positions.
+        var invalid = false
+        for index in 0..<36 where index != 8 && index != 13 && index != 18 && index != 23 {
+            let byte = base[index]
+            let digit = byte &- UInt8(ascii: "0") < 10
+            let letter = (byte | 0x20) &- UInt8(ascii: "a") < 6
+            invalid = invalid || !(digit || letter)
         }
-        return true
+        return !invalid
     }
 
     /// RFC 3986 absolute URI, loosely: `scheme ":" rest` with no spaces or control characters.
