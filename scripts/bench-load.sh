@@ -23,6 +23,8 @@ N="${1:-200000}"
 DAYS=30
 RSS_EVENTS="${BENCH_RSS_EVENTS:-1600000}"
 STEP_TIMEOUT="${BENCH_TIMEOUT:-1800}"
+# Quiet "does not exist, skipping" notices from DROP … IF EXISTS; warnings and errors still show.
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 OUT="$PWD/bench-out"
 CLUSTER_DIR="$PWD/.sluice-bench"
 DB_A=sluice_bench_loader
@@ -209,7 +211,7 @@ if [ -n "${BENCH_RSS:-}" ]; then
   fi
   DATABASE_URL="$URL_C" bounded /usr/bin/time -v -o "$OUT/time-rss.txt" "${rss_cmd[@]}"
   rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): *\([0-9]*\).*/\1/p' "$OUT/time-rss.txt")
-  wall=$(sed -n 's/.*Elapsed (wall clock) time[^:]*: *//p' "$OUT/time-rss.txt")
+  wall=$(sed -n 's/.*Elapsed (wall clock) time.*: \([0-9:.]*\)$/\1/p' "$OUT/time-rss.txt")
   rss_mb=$(awk -v k="${rss_kb:-0}" 'BEGIN { printf "%.0f", k / 1024 }')
   printf 'peak RSS loading %s MB (%s events): %s MB (target <= 200 MB: %s), wall %s\n' \
     "$(awk -v b="$rss_bytes" 'BEGIN { printf "%.0f", b / 1e6 }')" "$RSS_EVENTS" "$rss_mb" \
