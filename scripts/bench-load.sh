@@ -64,7 +64,7 @@ cleanup() {
     for db in "$DB_A" "$DB_B" "$DB_C"; do
       psql "$ADMIN_URL" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     done
-    rm -f "$OUT"/events.ndjson "$OUT"/events-rss.ndjson "$OUT"/events.copy "$OUT"/keys.copy "$OUT"/ndjson.csv
+    rm -f "$OUT"/events.ndjson "$OUT"/events-rss.ndjson "$OUT"/events.copy "$OUT"/keys.copy "$OUT"/time-rss.txt
   fi
   if [ -n "$started_cluster" ]; then
     say "stopping the private cluster"
