@@ -9,22 +9,22 @@ struct GenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Write deterministic sample events (NDJSON) for a contract.",
         discussion: """
-            Writes COUNT JSON events, one per line, that are valid for the chosen contract, to
-            standard output or --output FILE. Same flags give byte-identical output; only the time
+            Writes COUNT JSON events, one per line, that are valid for the chosen contract, to \
+            standard output or --output FILE. Same flags give byte-identical output; only the time \
             base moves with the clock, and --now pins it too.
 
-            pocm (default) mixes all 45 types, weighted like a shop's traffic (cart, search, user,
-            checkout, payment most often), ~650 bytes per line, each line with a unique
-            idempotency_key (<type>:<seed>:<line index>) and tenant_id = --tenant. occurred_at falls
-            within the last --days days before now, never later. Medical types carry patient ids, so
+            pocm (default) mixes all 45 types, weighted like a shop's traffic (cart, search, user, \
+            checkout, payment most often), ~650 bytes per line, each line with a unique \
+            idempotency_key (<type>:<seed>:<line index>) and tenant_id = --tenant. occurred_at falls \
+            within the last --days days before now, never later. Medical types carry patient ids, so \
             loading them needs a medical-field key (or a strip policy).
 
-            Other contracts (ingestion-api, growthos, platform, recs) cover every event type of
+            Other contracts (ingestion-api, growthos, platform, recs) cover every event type of \
             the contract, with unique event ids (UUIDs where the schema asks for them).
 
-            --invalid-every K breaks every K-th line (lines K, 2K, … counting from 1) in one of four
-            ways: a timestamp that is a number, a missing required field, an unknown event type
-            (an over-long eventName for growthos), or JSON cut off mid-line. The line count stays
+            --invalid-every K breaks every K-th line (lines K, 2K, … counting from 1) in one of four \
+            ways: a timestamp that is a number, a missing required field, an unknown event type \
+            (an over-long eventName for growthos), or JSON cut off mid-line. The line count stays \
             COUNT, so a load shows exactly COUNT/K lines dead-lettered.
 
             Examples:
