@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make demo` and `make test` (README.md).
-.PHONY: demo test build release bench-validate db-start db-stop clean
+.PHONY: demo test build release bench-validate bench-load db-start db-stop clean
 
 demo:
 	scripts/demo.sh
@@ -15,6 +15,9 @@ release:
 
 bench-validate:
 	scripts/bench-validate.sh
+
+bench-load:
+	scripts/bench-load.sh
 
 db-start:
 	swift build --product sluice && "$$(swift build --show-bin-path)/sluice" db start
