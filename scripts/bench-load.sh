@@ -25,6 +25,10 @@ RSS_EVENTS="${BENCH_RSS_EVENTS:-1600000}"
 STEP_TIMEOUT="${BENCH_TIMEOUT:-1800}"
 # Quiet "does not exist, skipping" notices from DROP … IF EXISTS; warnings and errors still show.
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+# The pocm corpus holds medical-device and clinical events; without a key the loader (rightly)
+# rejects them. A throwaway key per run: the bench measures encryption too.
+export SLUICE_MEDICAL_KEY="${SLUICE_MEDICAL_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}"
+export SLUICE_PII_HASH_SECRET="${SLUICE_PII_HASH_SECRET:-bench-secret}"
 OUT="$PWD/bench-out"
 CLUSTER_DIR="$PWD/.sluice-bench"
 DB_A=sluice_bench_loader

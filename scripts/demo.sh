@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on the embedded default. Installs what is missing, builds a release
-# binary, starts the local cluster (unless DATABASE_URL is set), migrates, ensures partitions and
-# prints the status.
+# binary, starts the local cluster (unless DATABASE_URL is set), migrates, ensures partitions,
+# generates sample events for all five contracts (a few deliberately broken), loads them, shows
+# where the rejects went, and prints the status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,32 @@ echo "==> migrating"
 "$bin" migrate
 echo "==> ensuring partitions"
 "$bin" partitions ensure
+
+# Keys come from the environment only. For the demo, make throwaway ones once and keep them
+# beside the local cluster (never do this with real data: use your secret store).
+mkdir -p .sluice
+if [ -z "${SLUICE_MEDICAL_KEY:-}" ]; then
+  [ -s .sluice/demo-medical.key ] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > .sluice/demo-medical.key)
+  SLUICE_MEDICAL_KEY="$(cat .sluice/demo-medical.key)"
+  export SLUICE_MEDICAL_KEY
+fi
+export SLUICE_PII_HASH_SECRET="${SLUICE_PII_HASH_SECRET:-demo-pii-secret}"
+
+mkdir -p .sluice/demo
+for contract in pocm ingestion-api growthos platform recs; do
+  echo "==> generating and loading 20000 ${contract} events (every 500th line broken on purpose)"
+  "$bin" generate --contract "$contract" --count 20000 --seed 7 --tenant demo --invalid-every 500 \
+    --output ".sluice/demo/${contract}.ndjson"
+  "$bin" load --contract "$contract" --tenant demo ".sluice/demo/${contract}.ndjson"
+done
+
+echo "==> loading the same pocm file again: the checkpoint says it is done"
+"$bin" load --contract pocm --tenant demo --json .sluice/demo/pocm.ndjson
+echo "==> and from the start (--restart): every event is a duplicate, nothing is loaded twice"
+"$bin" load --contract pocm --tenant demo --json --restart .sluice/demo/pocm.ndjson
+
+echo "==> a few of the dead-lettered lines"
+"$bin" rejects list --limit 5
 echo "==> status"
 "$bin" status
 echo

@@ -16,6 +16,12 @@ struct HelpTests {
         (["partitions", "ensure"], "--months-ahead"),
         (["status"], "partitions"),
         (["validate"], "--contract"),
+        (["load"], "exactly once"),
+        (["rejects"], "raw bytes"),
+        (["rejects", "list"], "--source"),
+        (["rejects", "show"], "--raw"),
+        (["rejects", "replay"], "current schemas"),
+        (["generate"], "--invalid-every"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")

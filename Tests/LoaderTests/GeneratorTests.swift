@@ -154,7 +154,7 @@ struct GeneratorTests {
         (Int64(-1), 1969, 12, 31),
     ])
     func civilDates(days: Int64, year: Int, month: Int, day: Int) {
-        let date = CivilDate.from(daysSinceEpoch: days)
+        let date = civilDate(daysSinceEpoch: days)
         #expect(date.year == year && date.month == month && date.day == day)
     }
 

@@ -1,3 +1,4 @@
+import Postgres
 // pocm (seed 003): the IngestEnvelope with all 45 types, weighted like a commerce site's traffic
 // (cart, search, user, checkout, payment dominate), plus the medical-device and operations types.
 
@@ -176,7 +177,7 @@ extension EventGenerator {
     }
 
     private func batchNumber(_ b: inout JSONLineBuilder, _ key: StaticString, _ occurred: Int64) {
-        let (year, month, day) = CivilDate.from(daysSinceEpoch: occurred / 86_400_000_000 - Int64(30 + b.rng.below(300)))
+        let (year, month, day) = civilDate(daysSinceEpoch: occurred / 86_400_000_000 - Int64(30 + b.rng.below(300)))
         b.key(key)
         b.raw("\"BATCH_")
         b.digits(year, width: 4)

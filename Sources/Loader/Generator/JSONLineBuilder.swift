@@ -1,3 +1,4 @@
+import Postgres
 /// Writes one JSON object as bytes, key by key, with the line's random stream beside it.
 ///
 /// The generator's hot path: no `String` interpolation, no `Codable`, no `Double` formatting.
@@ -291,7 +292,7 @@ struct JSONLineBuilder {
         let fraction = Int(micros - seconds * 1_000_000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = CivilDate.from(daysSinceEpoch: days)
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
         digits(year, width: 4)
         bytes.append(UInt8(ascii: "-"))
         digits(month, width: 2)
@@ -319,7 +320,7 @@ struct JSONLineBuilder {
     /// A calendar date `YYYY-MM-DD` `daysOffset` days from `micros`.
     mutating func date(_ key: StaticString, _ micros: Int64, daysOffset: Int) {
         self.key(key)
-        let (year, month, day) = CivilDate.from(daysSinceEpoch: micros / 86_400_000_000 + Int64(daysOffset))
+        let (year, month, day) = civilDate(daysSinceEpoch: micros / 86_400_000_000 + Int64(daysOffset))
         bytes.append(UInt8(ascii: "\""))
         digits(year, width: 4)
         bytes.append(UInt8(ascii: "-"))
@@ -362,19 +363,8 @@ struct JSONLineBuilder {
     }
 }
 
-/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's `civil_from_days`), UTC only, so the
-/// generator formats timestamps without Foundation's calendar machinery on the hot path.
-enum CivilDate {
-    static func from(daysSinceEpoch days: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (Int(year), Int(month), Int(day))
-    }
+/// A UTC calendar date as `Int`s, for formatting (the arithmetic is `Postgres.CivilDate`'s).
+func civilDate(daysSinceEpoch days: Int64) -> (year: Int, month: Int, day: Int) {
+    let (year, month, day) = CivilDate.fromDaysSinceUnixEpoch(days)
+    return (Int(year), Int(month), Int(day))
 }
