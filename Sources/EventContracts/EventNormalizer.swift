@@ -229,7 +229,7 @@ struct EventNormalizer {
         }
         guard let index = view.withString(token, { compiled.type(named: $0) }) else {
             let name = view.string(token)
-            walker.sink.add(token, "unknown event type \(JSONText.quotedString(name)) for contract \(contract.rawValue)")
+            walker.sink.add(token, "unknown event type \(JSONText.quoted(name)) for contract \(contract.rawValue)")
             return nil
         }
         return compiled.types[index]
@@ -282,7 +282,7 @@ struct EventNormalizer {
             }
         }
         if let tenant = fields.tenant, view[tenant].kind == .string, view.string(tenant) != context.tenantId {
-            walker.sink.add(tenant, "tenant_id \(JSONText.quotedString(view.string(tenant))) differs from the tenant of the source \(JSONText.quotedString(context.tenantId))")
+            walker.sink.add(tenant, "tenant_id \(JSONText.quoted(view.string(tenant))) differs from the tenant of the source \(JSONText.quoted(context.tenantId))")
         }
         guard walker.sink.isEmpty else { return .rejected(walker.sink.resolve(in: view)) }
 

@@ -299,7 +299,7 @@ final class BatchWriter {
             SELECT \(target.tenant), \(target.source), \(batchID), r.line, r.off, \(target.contract.rawValue), r.raw, r.errors::jsonb
             FROM unnest(\(PostgresInt64Array(lines.map(\.number)))::int8[], \(PostgresInt64Array(lines.map(\.offset)))::int8[],
                         \(PostgresByteaArray(rejections.map { batch.raw.lineBytes($0.lineIndex) }))::bytea[],
-                        \(rejections.map { FieldErrorJSON.encode($0.errors) })::text[]) AS r(line, off, raw, errors)
+                        \(rejections.map { FieldError.jsonArray($0.errors) })::text[]) AS r(line, off, raw, errors)
             ON CONFLICT (source, byte_offset) DO NOTHING
             """)
     }
@@ -320,7 +320,7 @@ final class BatchWriter {
         try await connection.query("""
             UPDATE rejected_events AS r SET errors = u.errors::jsonb
             FROM unnest(\(PostgresInt64Array(stillRejected.map { batch.raw.lines[$0.lineIndex].offset }))::int8[],
-                        \(stillRejected.map { FieldErrorJSON.encode($0.errors) })::text[]) AS u(off, errors)
+                        \(stillRejected.map { FieldError.jsonArray($0.errors) })::text[]) AS u(off, errors)
             WHERE r.source = \(target.source) AND r.byte_offset = u.off
             """)
     }
@@ -341,35 +341,4 @@ final class BatchWriter {
 public struct LoadError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// `[{"field": …, "message": …}]` without Foundation's encoder (a dead-letter batch can be large).
-enum FieldErrorJSON {
-    static func encode(_ errors: [FieldError]) -> String {
-        var text = "["
-        for (index, error) in errors.enumerated() {
-            if index > 0 { text += "," }
-            text += "{\"field\":\(quote(error.field)),\"message\":\(quote(error.message))}"
-        }
-        return text + "]"
-    }
-
-    static func quote(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0:
-                // jsonb refuses \u0000; other control characters are escaped.
-                text += scalar.value == 0 ? "\\ufffd" : String(format: "\\u%04x", scalar.value)
-            default:
-                text.unicodeScalars.append(scalar)
-            }
-        }
-        return text + "\""
-    }
 }

@@ -119,7 +119,8 @@ final class GzipByteSource: ByteSource {
                 inputEnd = count
             }
             let produced: Int = input.withUnsafeMutableBytes { inputBytes in
-                stream.next_in = inputBytes.baseAddress!.assumingMemoryBound(to: Bytef.self) + inputStart
+                guard let inputBase = inputBytes.baseAddress else { return 0 }
+                stream.next_in = inputBase.assumingMemoryBound(to: Bytef.self) + inputStart
                 stream.avail_in = uInt(inputEnd - inputStart)
                 stream.next_out = outputBase.assumingMemoryBound(to: Bytef.self)
                 stream.avail_out = uInt(buffer.count)

@@ -19,6 +19,15 @@ struct SluiceCLI {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// This process's environment without DATABASE_URL or PG* (and never a developer's local
+    /// cluster), plus `environment`.
+    static func cleanEnvironment(adding environment: [String: String]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
+        env["SLUICE_DB_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-no-cluster").path
+        env.merge(environment) { _, new in new }
+        return env
+    }
+
     /// Runs `sluice arguments…` with `environment` added to a clean environment (no DATABASE_URL or
     /// PG* from the caller), in the repository root, and waits for it without blocking a thread.
     static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> Outcome {
@@ -26,11 +35,7 @@ struct SluiceCLI {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
-        // Never fall back to a developer's local cluster by accident.
-        env["SLUICE_DB_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-no-cluster").path
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        process.environment = cleanEnvironment(adding: environment)
 
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -76,10 +81,7 @@ struct SluiceCLI {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
-        env["SLUICE_DB_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-no-cluster").path
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        process.environment = cleanEnvironment(adding: environment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

@@ -553,7 +553,7 @@ public enum MedicalFieldCipher {
         let box = try AES.GCM.seal(plaintext, using: key, authenticating: Array("sluice-medical-v1|\(tenantId)".utf8))
         guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
         var out = Array("{\"enc\":\"AES-256-GCM\",\"kid\":".utf8)
-        out.append(contentsOf: JSONText.quoted(keyID))
+        out.append(contentsOf: JSONText.quotedBytes(keyID))
         out.append(contentsOf: Array(",\"ct\":\"".utf8))
         out.append(contentsOf: Array(combined.base64EncodedString().utf8))
         out.append(contentsOf: Array("\"}".utf8))
@@ -566,31 +566,5 @@ public enum MedicalFieldCipher {
         let box = try AES.GCM.SealedBox(combined: combined)
         let plain = try AES.GCM.open(box, using: SymmetricKey(data: key.bytes), authenticating: Array("sluice-medical-v1|\(tenantId)".utf8))
         return Array(plain)
-    }
-}
-
-/// Minimal JSON string output for the few strings Sluice writes itself.
-enum JSONText {
-    static func quoted(_ text: String) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "\"")]
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-        return out
-    }
-
-    static func quotedString(_ text: String) -> String {
-        String(decoding: quoted(text), as: UTF8.self)
     }
 }

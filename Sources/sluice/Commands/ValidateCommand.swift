@@ -104,12 +104,12 @@ struct ValidateCommand: AsyncParsableCommand {
             let line: String
             switch verdict {
             case .accepted(let event):
-                line = #"{"line":\#(lineNumber),"ok":true,"type":\#(Self.quoted(event.type))}"#
+                line = #"{"line":\#(lineNumber),"ok":true,"type":\#(JSONText.quoted(event.type))}"#
             case .sampledOut(let dropped), .optedOut(let dropped):
-                line = #"{"line":\#(lineNumber),"ok":true,"type":\#(Self.quoted(dropped.type))}"#
+                line = #"{"line":\#(lineNumber),"ok":true,"type":\#(JSONText.quoted(dropped.type))}"#
             case .rejected(let errors):
                 anyInvalid = true
-                let list = errors.map { #"{"field":\#(Self.quoted($0.field)),"message":\#(Self.quoted($0.message))}"# }
+                let list = errors.map(\.json)
                 line = #"{"line":\#(lineNumber),"ok":false,"errors":[\#(list.joined(separator: ","))]}"#
             }
             output.append(contentsOf: line.utf8)
@@ -150,26 +150,5 @@ struct ValidateCommand: AsyncParsableCommand {
                 offset += written
             }
         }
-    }
-
-    /// A JSON string literal (the verdict format is JSON lines).
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
