@@ -7,7 +7,7 @@ import Warehouse
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the database, the applied migrations and the event partitions."
+        abstract: "Show the database, the applied migrations, loads, waiting rejects and the event partitions."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -27,6 +27,15 @@ struct StatusCommand: AsyncParsableCommand {
         let rows = partitions.reduce(Int64(0)) { $0 + $1.rowEstimate }
         let bytes = partitions.reduce(Int64(0)) { $0 + $1.totalBytes }
         print("events:     ~\(rows) rows in \(partitions.count) partitions, \(PartitionTable.byteCount(bytes))")
+        let loads = try await postgres.query("""
+            SELECT (SELECT count(*) FROM batch_operations) AS batches,
+                   (SELECT max(created_at) FROM batch_operations) AS last_batch,
+                   (SELECT count(*) FROM rejected_events WHERE replayed_at IS NULL) AS waiting
+            """)[0]
+        let lastBatch = try loads.decode("last_batch", as: PostgresTimestamp?.self)
+        print("loads:      \(try loads.decode("batches", as: Int.self)) batches\(lastBatch.map { ", last at \($0)" } ?? "")")
+        let waiting = try loads.decode("waiting", as: Int.self)
+        print("rejects:    \(waiting) waiting\(waiting > 0 ? " (sluice rejects list)" : "")")
         print("")
         print(PartitionTable.render(partitions))
         await postgres.close()
