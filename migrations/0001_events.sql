@@ -44,16 +44,20 @@ CREATE INDEX events_data_json_idx          ON events USING GIN (data_json jsonb_
 -- The seed asks for "unique on idempotency_key". PostgreSQL cannot enforce a unique index on a
 -- partitioned table unless it includes the partition key (occurred_at), and a retry whose timestamp
 -- moved to another month must still count as a duplicate. So uniqueness lives in this ledger,
--- keyed by (tenant_id, idempotency_key). The loader writes a batch's keys here in the same
--- transaction as its rows (INSERT … ON CONFLICT DO NOTHING RETURNING tells it which keys are new)
--- and COPYs only the rows whose keys were new.
+-- keyed by (tenant_id, contract, idempotency_key). The loader writes a batch's keys here in the
+-- same transaction as its rows (INSERT … ON CONFLICT DO NOTHING RETURNING tells it which keys are
+-- new) and COPYs only the rows whose keys were new.
+-- The contract is part of the key because each contract's producers own their key space (a pocm
+-- idempotency_key, an ingestion-api transactionId, a growthos eventId): equal strings from two
+-- contracts are different events, and treating them as duplicates would lose data.
 CREATE TABLE event_idempotency_keys (
     tenant_id       VARCHAR(64)  NOT NULL,
+    contract        VARCHAR(32)  NOT NULL,
     idempotency_key VARCHAR(255) NOT NULL,
     occurred_at     TIMESTAMPTZ  NOT NULL,
     batch_id        VARCHAR(255),
     first_seen_at   TIMESTAMPTZ  NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, idempotency_key)
+    PRIMARY KEY (tenant_id, contract, idempotency_key)
 );
 
-COMMENT ON TABLE event_idempotency_keys IS 'Idempotency key ledger: one row per (tenant, key) ever loaded; written in the same transaction as the events.';
+COMMENT ON TABLE event_idempotency_keys IS 'Idempotency key ledger: one row per (tenant, contract, key) ever loaded; written in the same transaction as the events.';

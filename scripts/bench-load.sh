@@ -36,7 +36,7 @@ DB_B=sluice_bench_psql
 DB_C=sluice_bench_rss
 # Same columns, same order, in the export from A and the import into B (the loader's own row).
 EVENT_COLUMNS="type, occurred_at, received_at, producer, source_service, user_id, order_id, session_id, trace_id, idempotency_key, tenant_id, data_json, contract, schema_version, batch_id, flags"
-KEY_COLUMNS="tenant_id, idempotency_key, occurred_at, batch_id"
+KEY_COLUMNS="tenant_id, contract, idempotency_key, occurred_at, batch_id"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench-load: %s\n' "$*" >&2; exit 1; }
@@ -140,7 +140,7 @@ if [ -n "${BENCH_DRY_RUN:-}" ]; then
                line->>'tenant_id', line->'data', 'pocm', coalesce((line->>'schema_version')::smallint, 1), 'dry-run', '{}'
         FROM ndjson" \
     -c "INSERT INTO event_idempotency_keys ($KEY_COLUMNS)
-        SELECT line->>'tenant_id', line->>'idempotency_key', (line->>'occurred_at')::timestamptz, 'dry-run' FROM ndjson"
+        SELECT line->>'tenant_id', 'pocm', line->>'idempotency_key', (line->>'occurred_at')::timestamptz, 'dry-run' FROM ndjson"
   load_seconds=$(elapsed "$load_start" "$(now_s)")
   loaded=$(count_rows "$URL_A" | cut -d' ' -f1)
   summary="{\"loaded\":$loaded,\"seconds\":$load_seconds,\"dry_run\":true}"

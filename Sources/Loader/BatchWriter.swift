@@ -171,7 +171,8 @@ final class BatchWriter {
                 // The server refused these rows: dead-letter them and free their keys for a replay.
                 let keys = refused.compactMap { batch.accepted[$0.position].event.idempotencyKey }
                 try await connection.query("""
-                    DELETE FROM event_idempotency_keys WHERE tenant_id = \(target.tenant) AND idempotency_key = ANY(\(keys))
+                    DELETE FROM event_idempotency_keys
+                    WHERE tenant_id = \(target.tenant) AND contract = \(target.contract.rawValue) AND idempotency_key = ANY(\(keys))
                     """)
                 for failure in refused {
                     rejections.append(.init(lineIndex: batch.accepted[failure.position].lineIndex,
@@ -225,11 +226,11 @@ final class BatchWriter {
         guard !keyed.isEmpty else { return [] }
         keyed.sort { $0.key < $1.key }
         let rows = try await connection.query("""
-            INSERT INTO event_idempotency_keys (tenant_id, idempotency_key, occurred_at, batch_id)
-            SELECT \(target.tenant), k.key, timestamptz 'epoch' + k.us * interval '1 microsecond', \(batchID)
+            INSERT INTO event_idempotency_keys (tenant_id, contract, idempotency_key, occurred_at, batch_id)
+            SELECT \(target.tenant), \(target.contract.rawValue), k.key, timestamptz 'epoch' + k.us * interval '1 microsecond', \(batchID)
             FROM unnest(\(keyed.map(\.key))::text[], \(PostgresInt64Array(keyed.map(\.occurredAt)))::int8[]) WITH ORDINALITY AS k(key, us, n)
             ORDER BY k.n
-            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            ON CONFLICT (tenant_id, contract, idempotency_key) DO NOTHING
             RETURNING idempotency_key
             """)
         var fresh = Set<String>(minimumCapacity: rows.count)

@@ -161,9 +161,11 @@ public actor PostgresConnection {
         }
         let sqlState = field("C")
         let message = field("M") ?? PQresultErrorMessage(result).map { String(cString: $0) } ?? "unknown server error"
-        let lost = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
+        // The server always sends a SQLSTATE (the 'C' field is mandatory in ErrorResponse), so an
+        // error result without one was made by libpq itself: the socket broke, even if PQstatus
+        // has not caught up yet (seen mid-crash). Treat it as a lost connection so it is retried.
         return PostgresError(
-            code: (sqlState == nil && lost) ? .connectionLost : .server,
+            code: sqlState == nil ? .connectionLost : .server,
             message: message.trimmingCharacters(in: .whitespacesAndNewlines),
             sqlState: sqlState, detail: field("D"), hint: field("H"), constraint: field("n"),
             table: field("t"), column: field("c"), endpoint: endpoint, statement: statement

@@ -92,6 +92,30 @@ struct LoadJobTests {
         }
     }
 
+    @Test("equal keys from two contracts are different events: both load")
+    func keysAreNamespacedByContract() async throws {
+        let month = LoaderFixture.previousMonthPrefix()
+        let pocm = try LoaderFixture.writeInput([LoaderFixture.cartLine(key: "txn-42")])
+        let partner = try LoaderFixture.writeInput([
+            #"{"event_type":"sales_transaction","payload":{"transactionId":"txn-42","userId":"u1","productId":"p1","value":49.99,"currency":"USD","quantity":1,"transactionAt":"\#(month)-05T09:12:35Z"}}"#,
+        ])
+        try await LoaderFixture.withMigratedDatabase { url in
+            let first = try await LoaderFixture.load(LoaderFixture.options(url, inputs: [pocm.path]))
+            var partnerOptions = LoaderFixture.options(url, inputs: [partner.path])
+            partnerOptions.contract = .ingestionAPI
+            let second = try await LoaderFixture.load(partnerOptions)
+            #expect(first.loaded == 1)
+            #expect(second.loaded == 1)
+            #expect(second.duplicates == 0)
+            #expect(try await LoaderFixture.scalar(url, "SELECT count(*) FROM events WHERE idempotency_key = 'txn-42'") == 2)
+            // …while the same key again in the same contract is a duplicate.
+            var again = LoaderFixture.options(url, inputs: [partner.path])
+            again.contract = .ingestionAPI
+            again.restart = true
+            #expect(try await LoaderFixture.load(again).duplicates == 1)
+        }
+    }
+
     @Test("gzip input and stdin-like directories load the same events")
     func gzipInput() async throws {
         let lines = (0..<2_000).map { LoaderFixture.cartLine(key: "g\($0)") }
