@@ -12,7 +12,9 @@ swift build -c release --product sluice
 bin="$(swift build -c release --show-bin-path)/sluice"
 
 if [ -z "${DATABASE_URL:-}" ]; then
-  echo "==> starting the local PostgreSQL cluster (.sluice/)"
+  SLUICE_DB_DIR="${SLUICE_DB_DIR:-$(scripts/cluster-dir.sh .sluice)}"
+  export SLUICE_DB_DIR
+  echo "==> starting the local PostgreSQL cluster ($SLUICE_DB_DIR)"
   DATABASE_URL="$("$bin" db start)"
   export DATABASE_URL
 fi
@@ -49,4 +51,4 @@ echo "==> a few of the dead-lettered lines"
 echo "==> status"
 "$bin" status
 echo
-echo "Stop the local cluster with: $bin db stop"
+echo "Stop the local cluster with: SLUICE_DB_DIR=${SLUICE_DB_DIR:-.sluice} $bin db stop"

@@ -12,7 +12,8 @@ bin="$(swift build --show-bin-path)/sluice"
 export SLUICE_BIN="$bin"
 
 if [ -z "${SLUICE_TEST_DATABASE_URL:-}" ]; then
-  export SLUICE_DB_DIR="${SLUICE_TEST_DB_DIR:-$PWD/.sluice-test}"
+  SLUICE_DB_DIR="${SLUICE_TEST_DB_DIR:-$(scripts/cluster-dir.sh .sluice-test)}"
+  export SLUICE_DB_DIR
   trap '"$bin" db stop || true' EXIT
   "$bin" db start >/dev/null
   SLUICE_TEST_DATABASE_URL="$("$bin" db url --admin)"

@@ -118,6 +118,8 @@ public struct LoadJob: Sendable {
                                     progress(snapshot)
                                 }
                             } catch {
+                                // Stop the reader and the other writers now, not after the input ran out.
+                                channel.cancel()
                                 await writer.close()
                                 throw error
                             }
