@@ -11,7 +11,7 @@ struct LoadCommand: AsyncParsableCommand {
         discussion: """
             Reads NDJSON (one event per line) from files, .gz files, directories (their files, in \
             name order) or stdin (-). Each line ends as exactly one of: loaded, duplicate (its \
-            idempotency key was loaded before, in this tenant), rejected (kept in rejected_events with \
+            idempotency key was loaded before for this tenant and contract), rejected (kept in rejected_events with \
             its raw bytes and field-level reasons: see `sluice rejects`), or sampled out by policy. \
             read = loaded + duplicates + rejected + sampled_out, always.
 
