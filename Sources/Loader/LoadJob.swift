@@ -44,6 +44,8 @@ public struct LoadOptions: Sendable {
     public var limits = Batcher.Limits()
     public var restart = false
     public var retryWindow: Duration = .seconds(600)
+    /// Key material (from the environment); the actions, sampling and opt-outs come from the
+    /// policy tables.
     public var privacy = PrivacyPolicy()
 
     public init(connectionString: String) {
@@ -70,6 +72,11 @@ public struct LoadJob: Sendable {
         let started = ContinuousClock.now
         let files = try Self.expand(options.inputs)
         let oldest = try await withConnection(log: log) { try await AcceptedWindow.oldestOccurredAt(on: $0) }
+        let tenant = options.tenant
+        let keys = options.privacy
+        let (privacy, sampling, optOut) = try await withConnection(log: log) {
+            try await PolicyStore(connection: $0).context(tenant: tenant, keys: keys)
+        }
         let totals = Totals()
         let runID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
 
@@ -100,7 +107,9 @@ public struct LoadJob: Sendable {
                 connectionString: options.connectionString, tenant: options.tenant, contract: options.contract,
                 source: source, checkpointed: checkpointed, runID: "\(runID)-\(index)", retryWindow: options.retryWindow
             )
-            var context = NormalizationContext(tenantId: options.tenant, privacy: options.privacy)
+            var context = NormalizationContext(tenantId: options.tenant, privacy: privacy)
+            context.sampling = sampling
+            context.optOut = optOut
             context.receivedAt = NormalizationContext.nowMicroseconds()
             let validator = BatchValidator(registry: registry, contract: options.contract, context: context, oldestAcceptedOccurredAt: oldest)
 

@@ -74,6 +74,7 @@ public struct RejectStore: Sendable {
 
     /// Re-validates pending rejects with the current schemas and policies and loads the lines that
     /// now pass, exactly once (same ledger, same batch transaction as `sluice load`).
+    /// - Parameter privacy: each tenant's key material; actions and sampling come from the tables.
     public func replay(source: String?, registry: EventContractRegistry, privacy: @Sendable (String) throws -> PrivacyPolicy,
                        log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplaySummary {
         let connection = try await PostgresConnection.connect(connectionString)
@@ -99,7 +100,10 @@ public struct RejectStore: Sendable {
                                     checkpointed: false, runID: String(runID), retryWindow: .seconds(60))
             target.replay = true
             let writer = BatchWriter(target: target, log: log)
-            let context = NormalizationContext(tenantId: tenant, privacy: try privacy(tenant))
+            let (policy, sampling, optOut) = try await PolicyStore(connection: connection).context(tenant: tenant, keys: try privacy(tenant))
+            var context = NormalizationContext(tenantId: tenant, privacy: policy)
+            context.sampling = sampling
+            context.optOut = optOut
             let validator = BatchValidator(registry: registry, contract: contract, context: context, oldestAcceptedOccurredAt: oldest)
             var afterID: Int64 = 0
             while true {
