@@ -110,7 +110,10 @@ public struct SamplingPolicy: Sendable, Equatable {
     }
 
     /// The keep-rate for a type, or nil when everything is kept.
+    @inline(__always)
     func rate(_ contract: Contract, _ type: String) -> Double? {
+        // No policy (the default): skip hashing the contract for every event.
+        if rates.isEmpty { return nil }
         guard let table = rates[contract] else { return nil }
         return table[type] ?? table["*"]
     }

@@ -142,30 +142,31 @@ struct SchemaWalker {
     }
 
     mutating func check(node nodeIndex: Int32, token index: Int) {
-        let node = store.nodes[Int(nodeIndex)]
+        // A pointer into the frozen table: no copy of the (large) node per visited value.
+        let node = UnsafePointer(store.nodes.baseAddress.unsafelyUnwrapped) + Int(nodeIndex)
         let token = view[index]
-        if !node.types.isEmpty {
+        if !node.pointee.types.isEmpty {
             let accepted: Bool
             switch token.kind {
-            case .object: accepted = node.types.contains(.object)
-            case .array: accepted = node.types.contains(.array)
-            case .string: accepted = node.types.contains(.string)
-            case .trueLiteral, .falseLiteral: accepted = node.types.contains(.boolean)
-            case .null: accepted = node.types.contains(.null)
+            case .object: accepted = node.pointee.types.contains(.object)
+            case .array: accepted = node.pointee.types.contains(.array)
+            case .string: accepted = node.pointee.types.contains(.string)
+            case .trueLiteral, .falseLiteral: accepted = node.pointee.types.contains(.boolean)
+            case .null: accepted = node.pointee.types.contains(.null)
             case .number:
-                accepted = node.types.contains(.number) || (node.types.contains(.integer) && view.isInteger(index))
+                accepted = node.pointee.types.contains(.number) || (node.pointee.types.contains(.integer) && view.isInteger(index))
             }
             guard accepted else {
-                return sink.add(index, "expected \(node.types.names), got \(Self.describe(token, view, index))")
+                return sink.add(index, "expected \(node.pointee.types.names), got \(Self.describe(token, view, index))")
             }
         }
         switch token.kind {
         case .string: checkString(node, nodeIndex, index)
         case .number:
-            if node.hasRange {
+            if node.pointee.hasRange {
                 let value = view.double(index)
-                if value < node.minimum || value > node.maximum {
-                    sink.add(index, Self.rangeMessage(node))
+                if value < node.pointee.minimum || value > node.pointee.maximum {
+                    sink.add(index, Self.rangeMessage(node.pointee))
                 }
             }
         case .array: checkArray(node, index)
@@ -196,10 +197,10 @@ struct SchemaWalker {
     }
 
     @inline(__always)
-    private mutating func checkString(_ node: SchemaNode, _ nodeIndex: Int32, _ index: Int) {
-        let hasEnum = node.enumValues.count > 0
-        let needsLength = node.minLength > 0 || node.maxLength != .max
-        guard hasEnum || needsLength || node.format != .none else { return }
+    private mutating func checkString(_ node: UnsafePointer<SchemaNode>, _ nodeIndex: Int32, _ index: Int) {
+        let hasEnum = node.pointee.enumValues.count > 0
+        let needsLength = node.pointee.minLength > 0 || node.pointee.maxLength != .max
+        guard hasEnum || needsLength || node.pointee.format != .none else { return }
         let store = self.store
         var parsedDateTime: Int64?
         let problem: String? = view.withString(index) { text -> String? in
@@ -210,7 +211,7 @@ struct SchemaWalker {
                     // Only values of the text's length are compared (see SchemaStore.lengthMasks).
                     var candidates = store.lengthMasks[table &+ min(text.count, SchemaStore.lengthBuckets &- 1)]
                     while candidates != 0 {
-                        let slot = Int(node.enumValues.start) &+ candidates.trailingZeroBitCount
+                        let slot = Int(node.pointee.enumValues.start) &+ candidates.trailingZeroBitCount
                         candidates &= candidates &- 1
                         let candidate = store.bytes(store.enumValues[slot])
                         if candidate.count == text.count, let candidateBase = candidate.baseAddress, memcmpEqual(candidateBase, textBase, text.count) {
@@ -219,7 +220,7 @@ struct SchemaWalker {
                         }
                     }
                 } else {
-                    for slot in Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count) {
+                    for slot in Int(node.pointee.enumValues.start)..<Int(node.pointee.enumValues.start + node.pointee.enumValues.count) {
                         let candidate = store.bytes(store.enumValues[slot])
                         if candidate.count == text.count, let a = candidate.baseAddress, let b = text.baseAddress, memcmpEqual(a, b, text.count) {
                             matched = true
@@ -229,7 +230,7 @@ struct SchemaWalker {
                     }
                 }
                 if !matched {
-                    let options = (Int(node.enumValues.start)..<Int(node.enumValues.start + node.enumValues.count))
+                    let options = (Int(node.pointee.enumValues.start)..<Int(node.pointee.enumValues.start + node.pointee.enumValues.count))
                         .map { store.string(store.enumValues[$0]) }
                     return options.count == 1 ? "must be \"\(options[0])\"" : "must be one of: \(options.joined(separator: ", "))"
                 }
@@ -238,15 +239,15 @@ struct SchemaWalker {
                 // Characters, as JSON Schema and PostgreSQL VARCHAR(n) count them.
                 var characters: Int32 = 0
                 for byte in text where byte & 0xC0 != 0x80 { characters &+= 1 }
-                if characters < node.minLength { return node.minLength == 1 ? "must not be empty" : "must be at least \(node.minLength) characters" }
-                if characters > node.maxLength { return "must be at most \(node.maxLength) characters" }
+                if characters < node.pointee.minLength { return node.pointee.minLength == 1 ? "must not be empty" : "must be at least \(node.pointee.minLength) characters" }
+                if characters > node.pointee.maxLength { return "must be at most \(node.pointee.maxLength) characters" }
             }
-            if node.format == .dateTime {
+            if node.pointee.format == .dateTime {
                 // Parsed here once; normalization reuses the value (see lastDateTime).
-                guard let micros = Timestamp.parseMicroseconds(text) else { return "expected \(node.format.expectation)" }
+                guard let micros = Timestamp.parseMicroseconds(text) else { return "expected \(node.pointee.format.expectation)" }
                 parsedDateTime = micros
-            } else if node.format != .none, !node.format.matches(text) {
-                return "expected \(node.format.expectation)"
+            } else if node.pointee.format != .none, !node.pointee.format.matches(text) {
+                return "expected \(node.pointee.format.expectation)"
             }
             return nil
         }
@@ -255,29 +256,29 @@ struct SchemaWalker {
     }
 
     @inline(__always)
-    private mutating func checkArray(_ node: SchemaNode, _ index: Int) {
+    private mutating func checkArray(_ node: UnsafePointer<SchemaNode>, _ index: Int) {
         var child = index + 1
         let end = Int(view[index].next)
         var count: Int32 = 0
         while child < end {
-            if node.items >= 0 {
-                check(node: node.items, token: child)
+            if node.pointee.items >= 0 {
+                check(node: node.pointee.items, token: child)
             } else if privacyClean, view[child].kind == .object || view[child].kind == .array {
                 privacyClean = false // not walked: its keys were never seen
             }
             child = Int(view[child].next)
             count += 1
         }
-        if count < node.minItems {
-            sink.add(index, "must have at least \(node.minItems) item\(node.minItems == 1 ? "" : "s")")
+        if count < node.pointee.minItems {
+            sink.add(index, "must have at least \(node.pointee.minItems) item\(node.pointee.minItems == 1 ? "" : "s")")
         }
     }
 
-    private mutating func checkObject(_ node: SchemaNode, _ nodeIndex: Int32, _ index: Int) {
+    private mutating func checkObject(_ node: UnsafePointer<SchemaNode>, _ nodeIndex: Int32, _ index: Int) {
         var present: UInt64 = 0
         var conditionValue = -1
-        let propertyStart = Int(node.properties.start)
-        let propertyCount = Int(node.properties.count)
+        let propertyStart = Int(node.pointee.properties.start)
+        let propertyCount = Int(node.pointee.properties.count)
         var key = index + 1
         let end = Int(view[index].next)
         while key < end {
@@ -327,20 +328,20 @@ struct SchemaWalker {
                     sink.add(key, "duplicate key")
                 }
                 present |= bit
-                if slot == Int(node.conditionSlot) { conditionValue = value }
+                if slot == Int(node.pointee.conditionSlot) { conditionValue = value }
                 check(node: store.properties[propertyStart + slot].node, token: value)
-            } else if !node.additionalPropertiesAllowed {
+            } else if !node.pointee.additionalPropertiesAllowed {
                 sink.add(key, "unknown field (not in the schema; check the spelling)")
             }
             key = Int(view[value].next)
         }
-        if node.requiredMask & ~present != 0 {
-            reportMissing(node.requiredMask & ~present, node, index)
+        if node.pointee.requiredMask & ~present != 0 {
+            reportMissing(node.pointee.requiredMask & ~present, node.pointee, index)
         }
-        if node.anyOf.count > 0 {
-            checkAnyOf(node.anyOf, present, node, index)
+        if node.pointee.anyOf.count > 0 {
+            checkAnyOf(node.pointee.anyOf, present, node.pointee, index)
         }
-        for ruleIndex in Int(node.rules.start)..<Int(node.rules.start + node.rules.count) {
+        for ruleIndex in Int(node.pointee.rules.start)..<Int(node.pointee.rules.start + node.pointee.rules.count) {
             let rule = store.rules[ruleIndex]
             var holds = rule.ifPresent & present == rule.ifPresent
             if holds, rule.constSlot >= 0 {
@@ -354,12 +355,12 @@ struct SchemaWalker {
                     let subject = store.string(store.properties[propertyStart + Int(rule.constSlot)].name)
                     reason = holds ? " when \(subject) is \"\(store.string(rule.constValue))\"" : ""
                 } else {
-                    let subjects = names(rule.ifPresent, node)
+                    let subjects = names(rule.ifPresent, node.pointee)
                     reason = holds ? " when \(subjects) is present" : " unless \(subjects) is present"
                 }
-                reportMissing(required & ~present, node, index, reason: reason)
+                reportMissing(required & ~present, node.pointee, index, reason: reason)
             }
-            checkAnyOf(holds ? rule.thenAnyOf : rule.elseAnyOf, present, node, index)
+            checkAnyOf(holds ? rule.thenAnyOf : rule.elseAnyOf, present, node.pointee, index)
         }
     }
 
