@@ -76,7 +76,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SluiceBench",
-            dependencies: ["EventContracts"],
+            dependencies: ["EventContracts", "Loader"],
             path: "Sources/SluiceBench"
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),

@@ -1,21 +1,12 @@
 // SluiceBench: validate + normalize throughput of EventContracts on one core, beside Foundation's
 // JSONSerialization parsing the same bytes in the same run. Run via scripts/bench-validate.sh.
 import EventContracts
+import Loader
 import Foundation
 
-/// A deterministic generator (SplitMix64) so every run measures the same corpus.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// Loader's SplitMix64: a deterministic generator, so every run measures the same corpus.
 
-func uuid(_ rng: inout SplitMix) -> String {
+func uuid(_ rng: inout SplitMix64) -> String {
     let hex = Array("0123456789abcdef")
     var s = ""
     for index in 0..<36 {
@@ -24,7 +15,7 @@ func uuid(_ rng: inout SplitMix) -> String {
     return s
 }
 
-func corpusLine(_ index: Int, _ rng: inout SplitMix) -> (Contract, String) {
+func corpusLine(_ index: Int, _ rng: inout SplitMix64) -> (Contract, String) {
     let user = "user_\(rng.next() % 50_000)"
     let minute = String(format: "%02d", Int(rng.next() % 60))
     let ts = "2024-05-0\(1 + rng.next() % 9)T12:\(minute):07.\(100_000 + rng.next() % 899_999)Z"
@@ -51,7 +42,7 @@ func corpusLine(_ index: Int, _ rng: inout SplitMix) -> (Contract, String) {
 }
 
 let targetBytes = (CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 64) * 1_000_000
-var rng = SplitMix(state: 42)
+var rng = SplitMix64(seed: 42)
 var corpus: [UInt8] = []
 var lines: [(contract: Contract, start: Int, count: Int)] = []
 corpus.reserveCapacity(targetBytes + 4096)
@@ -143,7 +134,7 @@ if CommandLine.arguments.contains("--digest") {
     let interesting: [[UInt8]] = ["{", "}", "[", "]", "\"", "\\", ",", ":", "\\u0000", "\\ud800", "-", "1e999", "null", "0.5",
                                   "\u{1F600}", "\\u00e9", "\"x\":1,", "\"patient_id\":\"p\",", "\"email\":\"a@b.co\","]
         .map { Array($0.utf8) } + [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0x00], [0x0A]]
-    var mutationRNG = SplitMix(state: 7)
+    var mutationRNG = SplitMix64(seed: 7)
     let originals = samples
     for round in 0..<4 {
         for (contract, original) in originals {

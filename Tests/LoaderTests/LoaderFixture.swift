@@ -30,15 +30,11 @@ enum LoaderFixture {
     static func previousMonthPrefix() -> String { SampleEvents.previousMonthPrefix() }
 
     static func writeInput(_ lines: [String], name: String = "input.ndjson", terminator: String = "\n") throws -> URL {
-        try writeInput(bytes: Array(lines.joined(separator: terminator).utf8) + Array(terminator.utf8), name: name)
+        try SampleEvents.writeFile(lines, name: name, terminator: terminator)
     }
 
     static func writeInput(bytes: [UInt8], name: String = "input.ndjson") throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-loader-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url
+        try SampleEvents.writeFile(bytes: bytes, name: name)
     }
 
     static func options(_ url: String, inputs: [String], writers: Int = 2, batchRows: Int = 1000) -> LoadOptions {

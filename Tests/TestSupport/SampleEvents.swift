@@ -18,12 +18,17 @@ public enum SampleEvents {
         return String(format: "%04d-%02d", previous.0, previous.1)
     }
 
-    /// Writes lines (each followed by `\n`) to a new temporary file.
-    public static func writeFile(_ lines: [String], name: String = "input.ndjson") throws -> URL {
+    /// Writes lines (each followed by `terminator`) to a new temporary file.
+    public static func writeFile(_ lines: [String], name: String = "input.ndjson", terminator: String = "\n") throws -> URL {
+        try writeFile(bytes: Array((lines.joined(separator: terminator) + terminator).utf8), name: name)
+    }
+
+    /// Writes bytes, exactly as given, to a new temporary file.
+    public static func writeFile(bytes: [UInt8], name: String = "input.ndjson") throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-input-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent(name)
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+        try Data(bytes).write(to: url)
         return url
     }
 }
