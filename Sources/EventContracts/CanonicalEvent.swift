@@ -44,7 +44,10 @@ public struct CanonicalEvent: Sendable, Equatable {
     /// Markers for downstream views, e.g. `opted_out`, `product_ingestion`, `pii_hashed`.
     public var flags: [String]
 
-    /// Creates a canonical event (normally only the registry does this).
+    /// Creates a canonical event (normally only the registry does this). Inlined, so the
+    /// verdict is built in place: out of line, the optimizer copied (retained) and destroyed the
+    /// whole event once more per line.
+    @inline(__always)
     public init(type: String, occurredAt: Int64, producer: String?, sourceService: String?, userId: String?, orderId: String?,
                 sessionId: String?, traceId: String?, idempotencyKey: String?, tenantId: String, contract: String,
                 schemaVersion: Int, payload: [UInt8], flags: [String]) {

@@ -66,17 +66,23 @@ public struct EventContractRegistry: Sendable {
     let store: SchemaStore
     /// Indexed by ``Contract/ordinal``; nil for a contract without schemas.
     let contracts: [CompiledContract?]
+    /// Indexed by ``Contract/ordinal``: the fused single-pass path (``FastPath``), nil when a
+    /// contract's schemas do not have the shape it relies on.
+    let fastPlans: [FastPlan?]
     /// The documents compiled into this registry.
     public let documents: [SchemaDocuments.Info]
 
     /// Compiles the embedded schema documents. Throws only if a shipped document is broken
     /// (a build defect the test suite catches), never because of input.
-    public init() throws {
-        try self.init(documents: SchemaDocuments.embedded)
+    ///
+    /// `fastPath: false` sends every line through the general path (tape, schema walk, privacy
+    /// rewrite), which the fused fast path must agree with; for comparisons and troubleshooting.
+    public init(fastPath: Bool = true) throws {
+        try self.init(documents: SchemaDocuments.embedded, fastPath: fastPath)
     }
 
     /// Compiles the given documents (`path`, JSON text); for tests and tools.
-    init(documents sources: [(path: String, json: String)]) throws {
+    init(documents sources: [(path: String, json: String)], fastPath: Bool = true) throws {
         var compiler = SchemaCompiler()
         var envelopes = [[(version: Int, node: Int32)]?](repeating: nil, count: Contract.allCases.count)
         var typeLists = [[CompiledEventType]](repeating: [], count: Contract.allCases.count)
@@ -113,6 +119,10 @@ public struct EventContractRegistry: Sendable {
             envelopes[contract.ordinal].map { CompiledContract(contract: contract, envelope: $0, types: typeLists[contract.ordinal]) }
         }
         documents = infos
+        let store = self.store
+        fastPlans = zip(Contract.allCases, contracts).map { contract, compiled in
+            fastPath ? compiled.flatMap { FastPlan(contract: contract, compiled: $0, store: store) } : nil
+        }
     }
 
     /// The event types a contract accepts (growthos: its single `event` document).
@@ -134,6 +144,17 @@ public struct EventContractRegistry: Sendable {
         guard let base = line.baseAddress, line.count > 0 else {
             return .rejected([FieldError(field: "", message: "invalid JSON at byte 0: empty line: expected a JSON object")])
         }
+        // Most valid lines are accepted by one fused pass; everything else (and every rejection)
+        // goes through the tape, the schema walk and the normalizer below.
+        if let plan = fastPlans[contract.ordinal] {
+            var verdict = Verdict.rejected([])
+            if FastPath.process(line, plan: plan, store: store, context: context, into: &verdict) { return verdict }
+        }
+        return general(line, base: base, contract: contract, context: context)
+    }
+
+    /// The general path: tape, schema walk, normalization, privacy rewrite. Produces every rejection.
+    func general(_ line: UnsafeRawBufferPointer, base: UnsafeRawPointer, contract: Contract, context: NormalizationContext) -> Verdict {
         // Tokens live on the stack (the standard library falls back to the heap for huge lines):
         // no allocation and no growable array per line.
         return withUnsafeTemporaryAllocation(of: JSONToken.self, capacity: JSONTapeReader.capacity(forByteCount: line.count)) { storage in

@@ -54,7 +54,8 @@ while corpus.count < targetBytes {
 }
 let payloadBytes = lines.reduce(0) { $0 + $1.count }
 
-guard let registry = try? EventContractRegistry() else {
+// `--general-path`: every line through the general path (tape, walk, rewrite), for A/B and digests.
+guard let registry = try? EventContractRegistry(fastPath: !CommandLine.arguments.contains("--general-path")) else {
     print("schemas failed to compile")
     exit(2)
 }
@@ -110,7 +111,26 @@ if CommandLine.arguments.contains("--digest") {
         case .sampledOut: tally[2] += 1
         case .optedOut: tally[3] += 1
         }
-        for byte in String(describing: verdict).utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        // Every public field, spelled out (not `String(describing:)`, which follows the stored layout).
+        func mixBytes(_ bytes: [UInt8]) {
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            hash = (hash ^ 0xFF) &* 0x0000_0100_0000_01B3
+        }
+        func mix(_ text: String?) { if let text { mixBytes(Array(text.utf8) + [1]) } else { mixBytes([0]) } }
+        switch verdict {
+        case .accepted(let event):
+            mix("accepted")
+            for text in [event.type, event.producer, event.sourceService, event.userId, event.orderId, event.sessionId,
+                         event.traceId, event.idempotencyKey, event.tenantId, event.contract] { mix(text) }
+            mix("\(event.occurredAt) \(event.schemaVersion) \(event.flags)")
+            mixBytes(event.payload)
+        case .rejected(let errors):
+            mix("rejected")
+            for error in errors { mix(error.field); mix(error.message) }
+        case .sampledOut(let dropped), .optedOut(let dropped):
+            mix(String(String(describing: verdict).prefix(9)))
+            mix(dropped.contract); mix(dropped.type); mix(dropped.userId)
+        }
     }
     var stripPolicy = privacy
     stripPolicy.medicalAction = .strip

@@ -289,31 +289,9 @@ struct JSONTapeReader {
         position &+= 1
     }
 
-    /// Skips printable ASCII other than `"` and `\`, eight bytes at a time (SWAR).
     @inline(__always)
     private mutating func skipPlainStringBytes() {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        while position &+ 8 <= count {
-            let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-            let quote = word ^ (ones &* 0x22)
-            let backslash = word ^ (ones &* 0x5C)
-            // A high bit survives iff some byte is `"`, `\`, < 0x20, or >= 0x80 (exact for "any").
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                | ((word &- ones &* 0x20) & ~word) | word
-            let flagged = special & highs
-            if flagged != 0 {
-                // Borrows only run upward, so the lowest flagged byte is the first special one.
-                position &+= flagged.trailingZeroBitCount &>> 3
-                return
-            }
-            position &+= 8
-        }
-        while position < count {
-            let byte = base[position]
-            if byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C { return }
-            position &+= 1
-        }
+        position = JSONBytes.plainStringEnd(base, position, count)
     }
 
     private mutating func readEscape() {
@@ -351,12 +329,55 @@ struct JSONTapeReader {
         return value
     }
 
-    /// Validates one UTF-8 scalar of 2–4 bytes (RFC 3629: no overlongs, surrogates or > U+10FFFF).
     private mutating func readMultiByteScalar(lead: UInt8) {
+        let length = JSONBytes.scalarLength(base, position, count)
+        if length > 0 {
+            position &+= length
+        } else {
+            fail(length == 0 ? "invalid UTF-8" : "invalid UTF-8 (truncated sequence)")
+        }
+    }
+}
+
+/// Byte-level pieces shared by ``JSONTapeReader`` and the fast path (``FastLineScanner``), so
+/// both accept exactly the same strings.
+enum JSONBytes {
+    /// The offset of the first byte at or after `position` that is not printable ASCII other than
+    /// `"` and `\` (or `count`), eight bytes at a time (SWAR).
+    @inline(__always)
+    static func plainStringEnd(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Int {
+        var position = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while position &+ 8 <= count {
+            let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A high bit survives iff some byte is `"`, `\`, < 0x20, or >= 0x80 (exact for "any").
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | ((word &- ones &* 0x20) & ~word) | word
+            let flagged = special & highs
+            if flagged != 0 {
+                // Borrows only run upward, so the lowest flagged byte is the first special one.
+                return position &+ flagged.trailingZeroBitCount &>> 3
+            }
+            position &+= 8
+        }
+        while position < count {
+            let byte = base[position]
+            if byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C { return position }
+            position &+= 1
+        }
+        return position
+    }
+
+    /// Length (2–4) of the UTF-8 scalar whose lead byte (>= 0x80) is at `position`, under RFC 3629
+    /// (no overlongs, surrogates or > U+10FFFF); 0 when invalid, -1 when cut off by the end.
+    static func scalarLength(_ base: UnsafePointer<UInt8>, _ position: Int, _ count: Int) -> Int {
         let length: Int
         var lower: UInt8 = 0x80
         var upper: UInt8 = 0xBF
-        switch lead {
+        switch base[position] {
         case 0xC2...0xDF: length = 2
         case 0xE0: length = 3; lower = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
@@ -364,15 +385,15 @@ struct JSONTapeReader {
         case 0xF0: length = 4; lower = 0x90
         case 0xF1...0xF3: length = 4
         case 0xF4: length = 4; upper = 0x8F
-        default: return fail("invalid UTF-8")
+        default: return 0
         }
-        guard position + length <= count else { return fail("invalid UTF-8 (truncated sequence)") }
+        guard position + length <= count else { return -1 }
         let second = base[position + 1]
-        guard second >= lower, second <= upper else { return fail("invalid UTF-8") }
+        guard second >= lower, second <= upper else { return 0 }
         for index in 2..<max(2, length) where base[position + index] & 0xC0 != 0x80 {
-            return fail("invalid UTF-8")
+            return 0
         }
-        position &+= length
+        return length
     }
 }
 

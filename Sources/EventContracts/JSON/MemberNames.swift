@@ -41,6 +41,24 @@ struct MemberNames: Sendable {
         self.offsets = offsets
     }
 
+    /// The index of the name equal to the (unescaped) key, or -1.
+    @inline(__always)
+    func index(of key: UnsafePointer<UInt8>, _ length: Int) -> Int {
+        guard length < 64 else { return -1 }
+        var candidates = byLength.withUnsafeBufferPointer { $0[length] }
+        while candidates != 0 {
+            let index = candidates.trailingZeroBitCount
+            candidates &= candidates &- 1
+            let matched = bytes.withUnsafeBufferPointer { bytes in
+                offsets.withUnsafeBufferPointer { offsets in
+                    memcmpEqual(bytes.baseAddress.unsafelyUnwrapped + offsets[index], key, length)
+                }
+            }
+            if matched { return index }
+        }
+        return -1
+    }
+
     /// The value token of each name among the members of the object at `object` (last one wins,
     /// as in jsonb and ``JSONView/member(_:_:)``).
     func find(in view: JSONView, object: Int) -> Slots {

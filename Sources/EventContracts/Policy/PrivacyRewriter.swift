@@ -146,6 +146,9 @@ final class CompiledPrivacy: @unchecked Sendable {
         return shape.length < 64 && interesting[bit &>> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
+    /// True when some type of `contract` has medical fields.
+    func hasMedicalRules(_ contract: Contract) -> Bool { !medicalByContract[contract.ordinal].isEmpty }
+
     /// The non-empty medical field matcher of (contract, type), if any.
     func medicalMatcher(_ contract: Contract, _ type: String) -> NameMatcher? {
         let candidates = medicalByContract[contract.ordinal]
@@ -465,6 +468,15 @@ enum IPAddressTruncation {
     /// The JSON string `"a.b.c.0"` for an IPv4 address (same parse and output as ``truncate(_:)``),
     /// written straight into bytes: no octet array, no interpolated `String`.
     static func quotedTruncatedIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let octets = ipv4Prefix(text) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(18)
+        appendQuotedPrefix(octets, to: &out)
+        return out
+    }
+
+    /// The first three octets of an IPv4 address (same parse as ``parseIPv4(_:)``), without arrays.
+    static func ipv4Prefix(_ text: UnsafeBufferPointer<UInt8>) -> (UInt8, UInt8, UInt8)? {
         var octets: (Int, Int, Int) = (0, 0, 0)
         var count = 0
         var current = -1
@@ -488,12 +500,16 @@ enum IPAddressTruncation {
             }
         }
         guard current >= 0, count == 3 else { return nil }
-        var out: [UInt8] = [UInt8(ascii: "\"")]
-        out.reserveCapacity(18)
-        func append(_ octet: Int) {
-            if octet >= 100 { out.append(UInt8(48 + octet / 100)) }
-            if octet >= 10 { out.append(UInt8(48 + octet / 10 % 10)) }
-            out.append(UInt8(48 + octet % 10))
+        return (UInt8(octets.0), UInt8(octets.1), UInt8(octets.2))
+    }
+
+    /// Appends the JSON string `"a.b.c.0"`.
+    static func appendQuotedPrefix(_ octets: (UInt8, UInt8, UInt8), to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        func append(_ octet: UInt8) {
+            if octet >= 100 { out.append(48 + octet / 100) }
+            if octet >= 10 { out.append(48 + octet / 10 % 10) }
+            out.append(48 + octet % 10)
             out.append(UInt8(ascii: "."))
         }
         append(octets.0)
@@ -501,7 +517,6 @@ enum IPAddressTruncation {
         append(octets.2)
         out.append(UInt8(ascii: "0"))
         out.append(UInt8(ascii: "\""))
-        return out
     }
 
     static func parseIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [Int]? {

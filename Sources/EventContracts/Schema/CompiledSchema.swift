@@ -74,6 +74,18 @@ struct SchemaNode: Sendable {
     /// The property slot a rule compares to a constant (at most one per object), or -1.
     var conditionSlot: Int32 = -1
     var hasRange: Bool { minimum != -.infinity || maximum != .infinity }
+    /// True when a string value needs more than the type check (enum, length or format).
+    @inline(__always)
+    var hasStringRules: Bool { enumValues.count > 0 || minLength > 0 || maxLength != .max || format != .none }
+}
+
+/// What a node's string rules say of one (decoded) string: one implementation for the schema walk
+/// (which turns failures into messages) and the fast path (which only needs pass/fail).
+enum StringRuleOutcome {
+    case valid
+    /// Valid `date-time`, with its value in µs (normalization reuses it for `occurred_at`).
+    case validDateTime(Int64)
+    case notInEnum, tooShort, tooLong, wrongFormat
 }
 
 /// Every compiled node of every contract, in flat tables allocated once at start-up and never
@@ -167,6 +179,53 @@ final class SchemaStore: @unchecked Sendable {
 
     func string(_ range: ByteRange) -> String {
         String(decoding: bytes(range), as: UTF8.self)
+    }
+
+    /// Applies the string rules of `node` (number `nodeIndex`) to `text`: enum, then length in
+    /// characters (as JSON Schema and VARCHAR(n) count them), then format.
+    @inline(__always)
+    func checkString(_ node: UnsafePointer<SchemaNode>, _ nodeIndex: Int32, _ text: UnsafeBufferPointer<UInt8>) -> StringRuleOutcome {
+        if node.pointee.enumValues.count > 0 {
+            var matched = false
+            let table = Int(enumTable[Int(nodeIndex)])
+            if table >= 0, let textBase = text.baseAddress {
+                // Only values of the text's length are compared (see lengthMasks).
+                var candidates = lengthMasks[table &+ min(text.count, SchemaStore.lengthBuckets &- 1)]
+                while candidates != 0 {
+                    let slot = Int(node.pointee.enumValues.start) &+ candidates.trailingZeroBitCount
+                    candidates &= candidates &- 1
+                    let candidate = bytes(enumValues[slot])
+                    if candidate.count == text.count, let candidateBase = candidate.baseAddress, memcmpEqual(candidateBase, textBase, text.count) {
+                        matched = true
+                        break
+                    }
+                }
+            } else {
+                for slot in Int(node.pointee.enumValues.start)..<Int(node.pointee.enumValues.start + node.pointee.enumValues.count) {
+                    let candidate = bytes(enumValues[slot])
+                    if candidate.count == text.count, let a = candidate.baseAddress, let b = text.baseAddress, memcmpEqual(a, b, text.count) {
+                        matched = true
+                        break
+                    }
+                    if candidate.count == 0, text.count == 0 { matched = true; break }
+                }
+            }
+            if !matched { return .notInEnum }
+        }
+        if node.pointee.minLength > 0 || node.pointee.maxLength != .max {
+            var characters: Int32 = 0
+            for byte in text where byte & 0xC0 != 0x80 { characters &+= 1 }
+            if characters < node.pointee.minLength { return .tooShort }
+            if characters > node.pointee.maxLength { return .tooLong }
+        }
+        switch node.pointee.format {
+        case .none: return .valid
+        case .dateTime:
+            guard let micros = Timestamp.parseMicroseconds(text) else { return .wrongFormat }
+            return .validDateTime(micros)
+        default:
+            return node.pointee.format.matches(text) ? .valid : .wrongFormat
+        }
     }
 }
 

@@ -198,61 +198,21 @@ struct SchemaWalker {
 
     @inline(__always)
     private mutating func checkString(_ node: UnsafePointer<SchemaNode>, _ nodeIndex: Int32, _ index: Int) {
-        let hasEnum = node.pointee.enumValues.count > 0
-        let needsLength = node.pointee.minLength > 0 || node.pointee.maxLength != .max
-        guard hasEnum || needsLength || node.pointee.format != .none else { return }
+        guard node.pointee.hasStringRules else { return }
         let store = self.store
-        var parsedDateTime: Int64?
-        let problem: String? = view.withString(index) { text -> String? in
-            if hasEnum {
-                var matched = false
-                let table = Int(store.enumTable[Int(nodeIndex)])
-                if table >= 0, let textBase = text.baseAddress {
-                    // Only values of the text's length are compared (see SchemaStore.lengthMasks).
-                    var candidates = store.lengthMasks[table &+ min(text.count, SchemaStore.lengthBuckets &- 1)]
-                    while candidates != 0 {
-                        let slot = Int(node.pointee.enumValues.start) &+ candidates.trailingZeroBitCount
-                        candidates &= candidates &- 1
-                        let candidate = store.bytes(store.enumValues[slot])
-                        if candidate.count == text.count, let candidateBase = candidate.baseAddress, memcmpEqual(candidateBase, textBase, text.count) {
-                            matched = true
-                            break
-                        }
-                    }
-                } else {
-                    for slot in Int(node.pointee.enumValues.start)..<Int(node.pointee.enumValues.start + node.pointee.enumValues.count) {
-                        let candidate = store.bytes(store.enumValues[slot])
-                        if candidate.count == text.count, let a = candidate.baseAddress, let b = text.baseAddress, memcmpEqual(a, b, text.count) {
-                            matched = true
-                            break
-                        }
-                        if candidate.count == 0, text.count == 0 { matched = true; break }
-                    }
-                }
-                if !matched {
-                    let options = (Int(node.pointee.enumValues.start)..<Int(node.pointee.enumValues.start + node.pointee.enumValues.count))
-                        .map { store.string(store.enumValues[$0]) }
-                    return options.count == 1 ? "must be \"\(options[0])\"" : "must be one of: \(options.joined(separator: ", "))"
-                }
-            }
-            if needsLength {
-                // Characters, as JSON Schema and PostgreSQL VARCHAR(n) count them.
-                var characters: Int32 = 0
-                for byte in text where byte & 0xC0 != 0x80 { characters &+= 1 }
-                if characters < node.pointee.minLength { return node.pointee.minLength == 1 ? "must not be empty" : "must be at least \(node.pointee.minLength) characters" }
-                if characters > node.pointee.maxLength { return "must be at most \(node.pointee.maxLength) characters" }
-            }
-            if node.pointee.format == .dateTime {
-                // Parsed here once; normalization reuses the value (see lastDateTime).
-                guard let micros = Timestamp.parseMicroseconds(text) else { return "expected \(node.pointee.format.expectation)" }
-                parsedDateTime = micros
-            } else if node.pointee.format != .none, !node.pointee.format.matches(text) {
-                return "expected \(node.pointee.format.expectation)"
-            }
-            return nil
+        let outcome = view.withString(index) { store.checkString(node, nodeIndex, $0) }
+        switch outcome {
+        case .valid: return
+        case .validDateTime(let micros): lastDateTime = (Int32(index), micros) // normalization reuses it
+        case .notInEnum:
+            let options = (Int(node.pointee.enumValues.start)..<Int(node.pointee.enumValues.start + node.pointee.enumValues.count))
+                .map { store.string(store.enumValues[$0]) }
+            sink.add(index, options.count == 1 ? "must be \"\(options[0])\"" : "must be one of: \(options.joined(separator: ", "))")
+        case .tooShort:
+            sink.add(index, node.pointee.minLength == 1 ? "must not be empty" : "must be at least \(node.pointee.minLength) characters")
+        case .tooLong: sink.add(index, "must be at most \(node.pointee.maxLength) characters")
+        case .wrongFormat: sink.add(index, "expected \(node.pointee.format.expectation)")
         }
-        if let problem { sink.add(index, problem) }
-        if let parsedDateTime { lastDateTime = (Int32(index), parsedDateTime) }
     }
 
     @inline(__always)
