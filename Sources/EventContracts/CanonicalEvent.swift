@@ -14,57 +14,138 @@ public enum Contract: String, Sendable, CaseIterable, Hashable {
 
 /// One event normalized into the canonical row of the `events` table (seed 003 §5.1 plus what the
 /// loader needs). Every contract maps into this shape; see docs/contracts.md for the mappings.
+///
+/// The text columns and the payload live back to back in **one** byte buffer (one allocation per
+/// event, however many columns are set); the `String` properties are made on access. Code that
+/// only copies a column somewhere (the loader's binary COPY) reads its bytes with
+/// ``withBytes(_:_:)`` and makes no `String` at all.
 public struct CanonicalEvent: Sendable, Equatable {
-    /// Event type (≤ 64 characters), e.g. `cart`, `ticket_purchased`, `view`.
-    public var type: String
+    /// The columns kept in the event's buffer, in buffer order.
+    public enum Column: Int, Sendable, CaseIterable {
+        case type, producer, sourceService, userId, orderId, sessionId, traceId, idempotencyKey, payload
+    }
+
+    /// Every ``Column`` back to back (UTF-8 text; the payload's JSON bytes).
+    private var storage: [UInt8]
+    /// End offset of each column in `storage` (a column starts where the previous one ends).
+    private var ends: SIMD16<Int32>
+    /// Bit per column that is present (nil columns take no bytes).
+    private var present: UInt16
+
     /// When the event happened: microseconds since the Unix epoch, UTC.
     public var occurredAt: Int64
-    /// Producing system, when the contract carries one.
-    public var producer: String?
-    /// Producing service, when the contract carries one.
-    public var sourceService: String?
-    /// The user the event is about (≤ 255 characters).
-    public var userId: String?
-    /// Order / transaction id, when the contract carries one.
-    public var orderId: String?
-    /// Session id (recs: `anonId`).
-    public var sessionId: String?
-    /// Distributed trace id (pocm only).
-    public var traceId: String?
-    /// Deduplication key within the tenant (pocm `idempotency_key`, other contracts their event id).
-    public var idempotencyKey: String?
     /// Tenant, from the source (CLI flag / API key), never from the event.
     public var tenantId: String
     /// Contract name, e.g. `pocm`.
     public var contract: String
     /// Schema version that validated the event.
     public var schemaVersion: Int
-    /// The JSON object to store in `data_json` after privacy rules: valid UTF-8, no `\u0000`.
-    public var payload: [UInt8]
     /// Markers for downstream views, e.g. `opted_out`, `product_ingestion`, `pii_hashed`.
     public var flags: [String]
 
-    /// Creates a canonical event (normally only the registry does this). Inlined, so the
-    /// verdict is built in place: out of line, the optimizer copied (retained) and destroyed the
-    /// whole event once more per line.
+    /// Event type (≤ 64 characters), e.g. `cart`, `ticket_purchased`, `view`.
+    public var type: String { text(.type) ?? "" }
+    /// Producing system, when the contract carries one.
+    public var producer: String? { text(.producer) }
+    /// Producing service, when the contract carries one.
+    public var sourceService: String? { text(.sourceService) }
+    /// The user the event is about (≤ 255 characters).
+    public var userId: String? { text(.userId) }
+    /// Order / transaction id, when the contract carries one.
+    public var orderId: String? { text(.orderId) }
+    /// Session id (recs: `anonId`).
+    public var sessionId: String? { text(.sessionId) }
+    /// Distributed trace id (pocm only).
+    public var traceId: String? { text(.traceId) }
+    /// Deduplication key within the tenant (pocm `idempotency_key`, other contracts their event id).
+    public var idempotencyKey: String? { text(.idempotencyKey) }
+    /// The JSON object to store in `data_json` after privacy rules: valid UTF-8, no `\u0000`.
+    public var payload: [UInt8] { withBytes(.payload) { Array($0 ?? UnsafeBufferPointer(start: nil, count: 0)) } }
+
+    /// Calls `body` with a column's bytes (nil when the column is absent), without copying them.
     @inline(__always)
+    public func withBytes<R>(_ column: Column, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        let index = column.rawValue
+        guard present & (1 << UInt16(index)) != 0 else { return try body(nil) }
+        let start = index == 0 ? 0 : Int(ends[index &- 1])
+        return try storage.withUnsafeBufferPointer { all in
+            try body(UnsafeBufferPointer(rebasing: all[start..<Int(ends[index])]))
+        }
+    }
+
+    private func text(_ column: Column) -> String? {
+        withBytes(column) { bytes in bytes.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Creates a canonical event (normally only the registry does this).
     public init(type: String, occurredAt: Int64, producer: String?, sourceService: String?, userId: String?, orderId: String?,
                 sessionId: String?, traceId: String?, idempotencyKey: String?, tenantId: String, contract: String,
                 schemaVersion: Int, payload: [UInt8], flags: [String]) {
-        self.type = type
+        let texts = [type, producer, sourceService, userId, orderId, sessionId, traceId, idempotencyKey]
+        var builder = Builder(capacity: texts.reduce(payload.count) { $0 + ($1?.utf8.count ?? 0) })
+        for text in texts {
+            if var text { text.withUTF8 { builder.append($0) } } else { builder.skip() }
+        }
+        payload.withUnsafeBufferPointer { builder.append($0) }
+        self.init(builder, occurredAt: occurredAt, tenantId: tenantId, contract: contract, schemaVersion: schemaVersion, flags: flags)
+    }
+
+    init(_ builder: consuming Builder, occurredAt: Int64, tenantId: String, contract: String, schemaVersion: Int, flags: [String]) {
+        storage = builder.storage
+        ends = builder.ends
+        present = builder.present
         self.occurredAt = occurredAt
-        self.producer = producer
-        self.sourceService = sourceService
-        self.userId = userId
-        self.orderId = orderId
-        self.sessionId = sessionId
-        self.traceId = traceId
-        self.idempotencyKey = idempotencyKey
         self.tenantId = tenantId
         self.contract = contract
         self.schemaVersion = schemaVersion
-        self.payload = payload
         self.flags = flags
+    }
+
+    /// Appends the columns in ``Column`` order into one buffer reserved up front.
+    struct Builder: ~Copyable {
+        fileprivate var storage: [UInt8] = []
+        fileprivate var ends = SIMD16<Int32>()
+        fileprivate var present: UInt16 = 0
+        private var next = 0
+
+        init(capacity: Int) { storage.reserveCapacity(capacity) }
+
+        /// The next column is absent.
+        mutating func skip() {
+            ends[next] = Int32(storage.count)
+            next &+= 1
+        }
+
+        /// The next column's bytes.
+        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            storage.append(contentsOf: bytes)
+            present |= 1 << UInt16(next)
+            ends[next] = Int32(storage.count)
+            next &+= 1
+        }
+
+        /// Adds bytes to the column being built by ``appendPiece(_:)``/``endPiecewise()``.
+        mutating func appendPiece(_ bytes: UnsafeBufferPointer<UInt8>) { storage.append(contentsOf: bytes) }
+        mutating func appendPiece(_ write: (inout [UInt8]) -> Void) { write(&storage) }
+
+        /// Ends a column written with ``appendPiece(_:)``.
+        mutating func endPiecewise() {
+            present |= 1 << UInt16(next)
+            ends[next] = Int32(storage.count)
+            next &+= 1
+        }
+    }
+}
+
+extension CanonicalEvent: CustomReflectable {
+    /// The public fields (as they read), not the buffer: what tests and debug output should show.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "type": type, "occurredAt": occurredAt, "producer": producer as Any, "sourceService": sourceService as Any,
+            "userId": userId as Any, "orderId": orderId as Any, "sessionId": sessionId as Any, "traceId": traceId as Any,
+            "idempotencyKey": idempotencyKey as Any, "tenantId": tenantId, "contract": contract, "schemaVersion": schemaVersion,
+            "payload": String(decoding: payload, as: UTF8.self), "flags": flags,
+        ], displayStyle: .struct)
     }
 }
 

@@ -20,6 +20,13 @@ struct CompiledEventType: Sendable {
     var name: [UInt8]
     var nameString: String
     var versions: [(version: Int, node: Int32)]
+
+    /// The node of `version`, if the type has it.
+    @inline(__always)
+    func node(version: Int) -> Int32? {
+        for entry in versions where entry.version == version { return entry.node }
+        return nil
+    }
 }
 
 /// A contract's compiled schemas. A class, immutable after `init`, so handing it to each line's
@@ -32,16 +39,24 @@ final class CompiledContract: Sendable {
     /// ingestion-api only: the members of `payload` its mapping reads.
     let payloadNames: MemberNames
 
+    /// Type indices by name length (< 64; longer names in the last bucket): a type name is compared
+    /// only with names of its length (pocm has 45 types).
+    private let typesByLength: [[Int]]
+
     init(contract: Contract, envelope: [(version: Int, node: Int32)], types: [CompiledEventType]) {
         self.envelope = envelope
         self.types = types
+        var buckets = [[Int]](repeating: [], count: 64)
+        for (index, type) in types.enumerated() { buckets[min(type.name.count, 63)].append(index) }
+        typesByLength = buckets
         topLevel = MemberNames(contract.topLevelNames)
         payloadNames = MemberNames(contract == .ingestionAPI ? IngestionAPIPayloadNames.names : [])
     }
 
     func type(named bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        for (index, type) in types.enumerated() where type.name.count == bytes.count {
-            if type.name.withUnsafeBufferPointer({ name in
+        for index in typesByLength[min(bytes.count, 63)] {
+            if types[index].name.withUnsafeBufferPointer({ name in
+                guard name.count == bytes.count else { return false }
                 guard let a = name.baseAddress, let b = bytes.baseAddress else { return name.count == bytes.count }
                 return memcmpEqual(a, b, bytes.count)
             }) { return index }

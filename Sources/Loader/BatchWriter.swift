@@ -273,17 +273,23 @@ final class BatchWriter {
             for position in positions {
                 let event = batch.accepted[position].event
                 try writer.beginRow(fieldCount: 15)
-                writer.write(event.type)
+                // Columns straight from the event's buffer: no String per column.
+                func text(_ column: CanonicalEvent.Column) {
+                    event.withBytes(column) { bytes in
+                        if let bytes { writer.writeText(UnsafeRawBufferPointer(bytes)) } else { writer.writeNull() }
+                    }
+                }
+                text(.type)
                 writer.write(PostgresTimestamp(microsecondsSinceUnixEpoch: event.occurredAt))
-                writer.write(event.producer)
-                writer.write(event.sourceService)
-                writer.write(event.userId)
-                writer.write(event.orderId)
-                writer.write(event.sessionId)
-                writer.write(event.traceId)
-                writer.write(event.idempotencyKey)
+                text(.producer)
+                text(.sourceService)
+                text(.userId)
+                text(.orderId)
+                text(.sessionId)
+                text(.traceId)
+                text(.idempotencyKey)
                 writer.write(event.tenantId)
-                writer.writeJSONB(event.payload)
+                event.withBytes(.payload) { writer.writeJSONB(UnsafeRawBufferPointer($0 ?? UnsafeBufferPointer(start: nil, count: 0))) }
                 writer.write(event.contract)
                 writer.write(int16: Int16(min(event.schemaVersion, schemaVersionLimit)))
                 writer.write(batchID)

@@ -140,7 +140,7 @@ extension FastLineScanner {
     mutating func choose(type index: Int, node: Int32, contract: Contract, compiled: CompiledContract) {
         chosenType = index
         chosenNode = node
-        medical = privacy.medicalMatcher(contract, compiled.types[index].nameString)
+        if privacy.hasMedicalRules(contract) { medical = privacy.medicalMatcher(contract, compiled.types[index].nameString) }
     }
 }
 
@@ -196,10 +196,26 @@ enum FastPath {
             let length = pattern.count
             let patternBase = pattern.baseAddress.unsafelyUnwrapped
             let head = UnsafeRawPointer(patternBase).loadUnaligned(as: UInt64.self) // patterns are >= 8 bytes
+            let ones: UInt64 = 0x0101_0101_0101_0101
             var at = 0
-            while at &+ length <= count {
-                if UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self) == head, memcmpEqual(base + at, patternBase, length) { break }
-                at &+= 1
+            // Only a `"` can start the pattern: find them eight bytes at a time.
+            search: while at &+ 8 <= count {
+                let quotes = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self) ^ (ones &* 0x22)
+                var found = (quotes &- ones) & ~quotes & (ones &* 0x80)
+                while found != 0 {
+                    let candidate = at &+ found.trailingZeroBitCount &>> 3
+                    found &= found &- 1
+                    if candidate &+ length <= count, UnsafeRawPointer(base + candidate).loadUnaligned(as: UInt64.self) == head,
+                       memcmpEqual(base + candidate, patternBase, length) {
+                        at = candidate
+                        break search
+                    }
+                }
+                at &+= 8
+            }
+            if at &+ 8 > count {
+                // The tail (and lines shorter than a word), byte by byte.
+                while at &+ length <= count, !(base[at] == UInt8(ascii: "\"") && memcmpEqual(base + at, patternBase, length)) { at &+= 1 }
             }
             guard at &+ length <= count else { return nil }
             let start = at + length
@@ -239,8 +255,9 @@ enum FastPath {
                                into result: inout Verdict) -> Bool {
         let captures = scanner.captures
         let absent = ValueSpan()
-        let eventType = plan.compiled.types[scanner.chosenType]
-        var type = eventType.nameString
+        let compiledType = plan.compiled.types.withUnsafeBufferPointer { $0.baseAddress.unsafelyUnwrapped + scanner.chosenType }
+        var type = compiledType.pointee.nameString
+        var typeSpan = absent // growthos: the `eventName` value, when it names the type
         let declaredVersion: Int?
         var occurred = absent, producer = absent, sourceService = absent, user = absent, userFallback = absent
         var order = absent, session = absent, trace = absent, key = absent, tenant = absent
@@ -280,7 +297,7 @@ enum FastPath {
             let eventName = captures[Name.eventName]
             productIngestion = captures[Name.productId].isPresent
             if eventName.isPresent, eventName.kind == .string {
-                type = text(eventName, scanner) ?? ""
+                typeSpan = eventName
             } else if productIngestion {
                 type = "product_ingestion"
             } else {
@@ -305,7 +322,7 @@ enum FastPath {
         }
         // The declared version must be the one the scan checked against.
         guard let schemaVersion = declaredVersion, payload.isPresent, payload.kind == .object,
-              eventType.versions.first(where: { $0.version == schemaVersion })?.node == scanner.chosenNode else { return false }
+              compiledType.pointee.node(version: schemaVersion) == scanner.chosenNode else { return false }
 
         var occurredAt = context.receivedAt
         if occurred.isPresent, occurred.kind == .string {
@@ -317,9 +334,12 @@ enum FastPath {
         }
         if tenant.isPresent, tenant.kind == .string, text(tenant, scanner) != context.tenantId { return false }
 
-        let userId = text(user, scanner) ?? text(userFallback, scanner)
+        // Strings only where a policy needs one: the event's columns are copied as bytes below.
+        let userSpan = user.isPresent && (user.kind == .string || user.kind == .number) ? user : userFallback
+        let needsType = typeSpan.isPresent && (!context.sampling.rates.isEmpty || !context.optOut.userIds.isEmpty)
+        if needsType { type = text(typeSpan, scanner) ?? "" }
         var flags: [String] = productIngestion ? FastPlan.productIngestionFlags : []
-        if let userId, !context.optOut.userIds.isEmpty, context.optOut.userIds.contains(userId) {
+        if !context.optOut.userIds.isEmpty, let userId = text(userSpan, scanner), context.optOut.userIds.contains(userId) {
             switch context.optOut.action {
             case .drop:
                 result = .optedOut(DroppedEvent(contract: plan.contract.rawValue, type: type, userId: userId))
@@ -327,40 +347,65 @@ enum FastPath {
             case .flag: flags.append("opted_out")
             }
         }
-        let idempotencyKey = text(key, scanner)
-        let sessionId = text(session, scanner)
         if let rate = context.sampling.rate(plan.contract, type) {
-            let subject = userId ?? sessionId ?? idempotencyKey ?? String(decoding: scanner.buffer(payload), as: UTF8.self)
+            // Decided on the user (else session, else event) so a kept user's whole journey is kept.
+            let userId = text(userSpan, scanner)
+            let subject = userId ?? text(session, scanner) ?? text(key, scanner) ?? String(decoding: scanner.buffer(payload), as: UTF8.self)
             if !Sampler.keeps(subject, rate: rate, salt: context.sampling.salt) {
                 result = .sampledOut(DroppedEvent(contract: plan.contract.rawValue, type: type, userId: userId))
                 return true
             }
         }
-        let bytes: [UInt8]
-        if scanner.editCount == 0 {
-            bytes = Array(scanner.buffer(payload))
-        } else {
+        if scanner.editCount > 0 {
             // Splicing equals PrivacyRewriter's re-emission only when there is no whitespace to drop.
             guard !scanner.sawWhitespace else { return false }
-            var out: [UInt8] = []
-            out.reserveCapacity(Int(payload.end &- payload.start) + 16)
-            var copied = Int(payload.start)
-            for index in 0..<scanner.editCount {
-                let edit = scanner.edits[index]
-                guard Int(edit.start) >= copied, edit.end <= payload.end else { return false }
-                out.append(contentsOf: UnsafeBufferPointer(start: scanner.base + copied, count: Int(edit.start) - copied))
-                IPAddressTruncation.appendQuotedPrefix(edit.octets, to: &out)
-                copied = Int(edit.end)
-            }
-            out.append(contentsOf: UnsafeBufferPointer(start: scanner.base + copied, count: Int(payload.end) - copied))
-            bytes = out
             if flags.isEmpty { flags = FastPlan.ipTruncatedFlags } else { flags.append("ip_truncated") }
         }
-        result = .accepted(CanonicalEvent(
-            type: type, occurredAt: occurredAt, producer: text(producer, scanner), sourceService: text(sourceService, scanner),
-            userId: userId, orderId: text(order, scanner), sessionId: sessionId, traceId: text(trace, scanner),
-            idempotencyKey: idempotencyKey, tenantId: context.tenantId, contract: plan.contract.rawValue,
-            schemaVersion: schemaVersion, payload: bytes, flags: flags))
+
+        // One buffer for every column (see CanonicalEvent.Builder), sized up front.
+        @inline(__always) func length(_ span: ValueSpan) -> Int { span.isPresent ? Int(span.end &- span.start) : 0 }
+        let capacity = length(payload) &+ 16 &* scanner.editCount &+ length(producer) &+ length(sourceService) &+ length(userSpan)
+            &+ length(order) &+ length(session) &+ length(trace) &+ length(key)
+        var builder = CanonicalEvent.Builder(capacity: capacity &+ 32)
+        if typeSpan.isPresent {
+            append(typeSpan, scanner, to: &builder)
+        } else if productIngestion && plan.contract == .growthos {
+            var name = "product_ingestion"
+            name.withUTF8 { builder.append($0) }
+        } else {
+            compiledType.pointee.name.withUnsafeBufferPointer { builder.append($0) }
+        }
+        append(producer, scanner, to: &builder)
+        append(sourceService, scanner, to: &builder)
+        append(userSpan, scanner, to: &builder)
+        append(order, scanner, to: &builder)
+        append(session, scanner, to: &builder)
+        append(trace, scanner, to: &builder)
+        append(key, scanner, to: &builder)
+        var copied = Int(payload.start)
+        for index in 0..<scanner.editCount {
+            let edit = scanner.edits[index]
+            guard Int(edit.start) >= copied, edit.end <= payload.end else { return false }
+            builder.appendPiece(UnsafeBufferPointer(start: scanner.base + copied, count: Int(edit.start) - copied))
+            builder.appendPiece { IPAddressTruncation.appendQuotedPrefix(edit.octets, to: &$0) }
+            copied = Int(edit.end)
+        }
+        builder.appendPiece(UnsafeBufferPointer(start: scanner.base + copied, count: Int(payload.end) - copied))
+        builder.endPiecewise()
+        result = .accepted(CanonicalEvent(builder, occurredAt: occurredAt, tenantId: context.tenantId, contract: plan.contract.rawValue,
+                                          schemaVersion: schemaVersion, flags: flags))
         return true
+    }
+
+    /// A column from the line: strings decoded, numbers as written, anything else absent
+    /// (the bytes ``text(_:_:)`` would make a `String` of).
+    @inline(__always)
+    private static func append(_ span: ValueSpan, _ scanner: FastLineScanner, to builder: inout CanonicalEvent.Builder) {
+        guard span.isPresent, span.kind == .string || span.kind == .number else { return builder.skip() }
+        if span.escaped {
+            JSONView.unescape(scanner.buffer(span)).withUnsafeBufferPointer { builder.append($0) }
+        } else {
+            builder.append(scanner.buffer(span))
+        }
     }
 }
