@@ -19,6 +19,25 @@ import Testing
     static let interesting: [[UInt8]] = ["{", "}", "[", "]", "\"", "\\", ",", ":", "\\u0000", "\\ud800", "-", "1e999", "null", "0.5", "\u{1F600}"]
         .map { Array($0.utf8) } + [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0x00], [0x0A]]
 
+    /// `line` after `edits` random edits: deletions, insertions of `interesting` (and `extra`)
+    /// fragments, byte flips, cut ranges and duplicated runs.
+    static func mutate(_ original: [UInt8], edits: Int, extra: [[UInt8]] = [], _ random: inout Generator) -> [UInt8] {
+        var line = original
+        let fragments = interesting + extra
+        for _ in 0..<edits {
+            guard !line.isEmpty else { break }
+            let at = Int(random.next() % UInt64(line.count))
+            switch random.next() % 5 {
+            case 0: line.remove(at: at)
+            case 1: line.insert(contentsOf: fragments[Int(random.next() % UInt64(fragments.count))], at: at)
+            case 2: line[at] = UInt8(truncatingIfNeeded: random.next())
+            case 3: line.removeSubrange(at..<min(line.count, at + Int(random.next() % 16)))
+            default: line.insert(contentsOf: line[at..<min(line.count, at + 8)], at: at)
+            }
+        }
+        return line
+    }
+
     @Test func thousandsOfRandomEditsAlwaysYieldAVerdict() {
         guard let registry = Fixture.registry else { return }
         var random = Generator(state: 2024)
@@ -28,18 +47,7 @@ import Testing
         var accepted = 0
         for _ in 0..<6_000 {
             let (contract, original) = seeds[Int(random.next() % UInt64(seeds.count))]
-            var line = original
-            for _ in 0..<(1 + Int(random.next() % 4)) {
-                guard !line.isEmpty else { break }
-                let at = Int(random.next() % UInt64(line.count))
-                switch random.next() % 5 {
-                case 0: line.remove(at: at)
-                case 1: line.insert(contentsOf: Self.interesting[Int(random.next() % UInt64(Self.interesting.count))], at: at)
-                case 2: line[at] = UInt8(truncatingIfNeeded: random.next())
-                case 3: line.removeSubrange(at..<min(line.count, at + Int(random.next() % 16)))
-                default: line.insert(contentsOf: line[at..<min(line.count, at + 8)], at: at)
-                }
-            }
+            let line = Self.mutate(original, edits: 1 + Int(random.next() % 4), &random)
             let verdict = registry.process(line: line, contract: contract, context: context)
             verdicts += 1
             switch verdict {

@@ -44,7 +44,7 @@ enum PrivacyScope: UInt8 {
 struct FastLineScanner {
     let base: UnsafePointer<UInt8>
     let count: Int
-    private(set) var position = 0
+    var position = 0
     let store: SchemaStore
     let nodes: UnsafePointer<SchemaNode>
     /// The contract's plan: capture names, and the member whose value the contract treats specially.
@@ -53,6 +53,8 @@ struct FastLineScanner {
     var chosenType = -1
     /// Its node.
     var chosenNode: Int32 = -1
+    /// The payload came before its type and still has to be checked (``scanDeferredPayload()``).
+    var deferredPayload = false
     let maxDepth: Int
     let privacy: CompiledPrivacy
     /// The medical-field matcher of the event's (contract, type), set once the type is known.
@@ -112,20 +114,7 @@ struct FastLineScanner {
         var span: ValueSpan
         switch base[position] {
         case UInt8(ascii: "\""):
-            span = string()
-            if bailed { return span }
-            if node >= 0 {
-                let schema = nodes + Int(node)
-                if schema.pointee.hasStringRules {
-                    guard !span.escaped else { bail(); return span }
-                    switch store.checkString(schema, node, buffer(span)) {
-                    case .valid: break
-                    case .validDateTime(let micros): lastDateTime = (span.start, micros)
-                    case .notInEnum, .tooShort, .tooLong, .wrongFormat: bail(); return span
-                    }
-                }
-            }
-            if scope == .freeForm { freeFormString(span) }
+            return stringValue(node, scope: scope)
         case UInt8(ascii: "{"):
             span = object(node, depth: depth &+ 1, scope: scope, capture: capture)
         case UInt8(ascii: "["):
@@ -140,6 +129,28 @@ struct FastLineScanner {
             return number(node)
         }
         if node >= 0, !bailed, !accepts(nodes + Int(node), span.kind) { bail() }
+        return span
+    }
+
+    /// A string value checked against `node` (the common value: handled without the general
+    /// dispatch of ``value(_:depth:scope:capture:)``).
+    @inline(__always)
+    mutating func stringValue(_ node: Int32, scope: PrivacyScope) -> ValueSpan {
+        let span = string()
+        if bailed { return span }
+        if node >= 0 {
+            let schema = nodes + Int(node)
+            if schema.pointee.hasStringRules {
+                guard !span.escaped else { bail(); return span }
+                switch store.checkString(schema, node, buffer(span)) {
+                case .valid: break
+                case .validDateTime(let micros): lastDateTime = (span.start, micros)
+                case .notInEnum, .tooShort, .tooLong, .wrongFormat: bail(); return span
+                }
+            }
+            if !accepts(schema, .string) { bail(); return span }
+        }
+        if scope == .freeForm { freeFormString(span) }
         return span
     }
 
@@ -375,7 +386,9 @@ struct FastLineScanner {
                     if bailed { break }
                 }
 
-                let child = value(childNode, depth: depth, scope: childScope, capture: childCapture)
+                let child = base[position] == UInt8(ascii: "\"")
+                    ? stringValue(childNode, scope: childScope)
+                    : value(childNode, depth: depth, scope: childScope, capture: childCapture)
                 if bailed { break }
                 if special, child.kind != .object { bail(); break }
                 if captureSlot >= 0 { captures[captureSlot] = child } // last one wins, as in jsonb

@@ -119,8 +119,17 @@ final class FastPlan: @unchecked Sendable {
         switch contract {
         case .pocm, .ingestionAPI:
             let type = scanner.captures[typeSlot]
-            guard type.isPresent, type.kind == .string, !type.escaped, let index = compiled.type(named: scanner.buffer(type)) else {
-                return scanner.bail() // type missing, odd, unknown, or after the payload
+            if !type.isPresent {
+                // The payload comes before its type (sorted keys): read it now for syntax only,
+                // and check it against the type's schema once the type is known (``FastPath``).
+                scanner.deferredPayload = true
+                node = -1
+                scope = .off
+                capture = .none
+                return
+            }
+            guard type.kind == .string, !type.escaped, let index = compiled.type(named: scanner.buffer(type)) else {
+                return scanner.bail() // type odd or unknown
             }
             scanner.choose(type: index, node: compiled.types[index].versions[0].node, contract: contract, compiled: compiled)
             node = scanner.chosenNode
@@ -135,6 +144,21 @@ final class FastPlan: @unchecked Sendable {
 }
 
 extension FastLineScanner {
+    /// pocm, ingestion-api: the payload that preceded its type, checked now against the type's
+    /// schema (privacy and inner captures included). False when the line needs the general path.
+    mutating func scanDeferredPayload() -> Bool {
+        let type = captures[plan.typeSlot], payload = captures[plan.specialSlot]
+        let compiled = plan.compiled
+        guard type.isPresent, type.kind == .string, !type.escaped, payload.isPresent, payload.kind == .object,
+              let index = compiled.type(named: buffer(type)) else { return false }
+        choose(type: index, node: compiled.types[index].versions[0].node, contract: plan.contract, compiled: compiled)
+        let end = position
+        position = Int(payload.start)
+        let checked = value(chosenNode, depth: 1, scope: .on, capture: plan.contract == .ingestionAPI ? .inner : .none)
+        position = end
+        return !bailed && checked.end == payload.end
+    }
+
     /// Checks the payload against `type`'s first version; the version the line declares is
     /// compared with it after the scan.
     mutating func choose(type index: Int, node: Int32, contract: Contract, compiled: CompiledContract) {
@@ -183,7 +207,9 @@ enum FastPath {
                 scanner.skipWhitespace()
                 guard scanner.position < line.count, base[scanner.position] == UInt8(ascii: "{") else { return false }
                 let root = scanner.value(rootNode, depth: 0, scope: scope, capture: .top)
-                guard !scanner.bailed, scanner.atEnd(), scanner.chosenType >= 0 else { return false }
+                guard !scanner.bailed, scanner.atEnd() else { return false }
+                if scanner.deferredPayload, !scanner.scanDeferredPayload() { return false }
+                guard scanner.chosenType >= 0 else { return false }
                 if guessedType >= 0, scanner.captures[plan.typeSlot].start != guessedType { return false }
                 return finish(&scanner, root: root, plan: plan, context: context, into: &result)
             }
