@@ -189,31 +189,8 @@ struct FastLineScanner {
 
     private mutating func number(_ node: Int32) -> ValueSpan {
         let start = position
-        var integer = true
-        @inline(__always) func digit(_ at: Int) -> Bool { at < count && base[at] &- UInt8(ascii: "0") < 10 }
-        if base[position] == UInt8(ascii: "-") { position &+= 1 }
-        guard position < count else { bail(); return ValueSpan() }
-        if base[position] == UInt8(ascii: "0") {
-            position &+= 1
-        } else if digit(position) {
-            while digit(position) { position &+= 1 }
-        } else {
-            bail()
-            return ValueSpan()
-        }
-        if position < count, base[position] == UInt8(ascii: ".") {
-            integer = false
-            position &+= 1
-            guard digit(position) else { bail(); return ValueSpan() }
-            while digit(position) { position &+= 1 }
-        }
-        if position < count, base[position] | 0x20 == UInt8(ascii: "e") {
-            integer = false
-            position &+= 1
-            if position < count, base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-") { position &+= 1 }
-            guard digit(position) else { bail(); return ValueSpan() }
-            while digit(position) { position &+= 1 }
-        }
+        guard case .valid(let end, let integer) = JSONBytes.number(base, start, count) else { bail(); return ValueSpan() }
+        position = end
         let span = ValueSpan(start: Int32(start), end: Int32(position), kind: .number)
         if node >= 0 {
             let schema = nodes + Int(node)
@@ -395,17 +372,7 @@ struct FastLineScanner {
                 if slot >= 0, slot == Int(schema.unsafelyUnwrapped.pointee.conditionSlot) { conditionValue = child }
                 if ipMember { truncateIP(child) }
 
-                skipWhitespace()
-                guard position < count else { bail(); break }
-                let byte = base[position]
-                position &+= 1
-                if byte == UInt8(ascii: ",") {
-                    skipWhitespace()
-                } else if byte == UInt8(ascii: "}") {
-                    break
-                } else {
-                    bail()
-                }
+                if !nextMember(closing: UInt8(ascii: "}")) { break }
             }
         }
         if bailed { return ValueSpan() }
@@ -456,22 +423,27 @@ struct FastLineScanner {
             while !bailed {
                 _ = value(items, depth: depth, scope: scope)
                 itemCount &+= 1
-                skipWhitespace()
-                guard position < count else { bail(); break }
-                let byte = base[position]
-                position &+= 1
-                if byte == UInt8(ascii: ",") {
-                    skipWhitespace()
-                } else if byte == UInt8(ascii: "]") {
-                    break
-                } else {
-                    bail()
-                }
+                if !nextMember(closing: UInt8(ascii: "]")) { break }
             }
         }
         if bailed { return ValueSpan() }
         if node >= 0, itemCount < nodes[Int(node)].minItems { bail() }
         return ValueSpan(start: Int32(start), end: Int32(position), kind: .array)
+    }
+
+    /// After a member or element: true at `,` (another follows), false at `closing` or on bail.
+    @inline(__always)
+    private mutating func nextMember(closing: UInt8) -> Bool {
+        skipWhitespace()
+        guard position < count else { bail(); return false }
+        let byte = base[position]
+        position &+= 1
+        if byte == UInt8(ascii: ",") {
+            skipWhitespace()
+            return true
+        }
+        if byte != closing { bail() }
+        return false
     }
 
     // MARK: - Privacy

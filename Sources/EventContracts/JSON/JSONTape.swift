@@ -232,35 +232,16 @@ struct JSONTapeReader {
 
     private mutating func readNumber() {
         let start = position
-        var integer = true
-        if base[position] == UInt8(ascii: "-") { position &+= 1 }
-        guard position < count else { return fail("invalid number") }
-        if base[position] == UInt8(ascii: "0") {
-            position &+= 1
-        } else if isDigit(base[position]) {
-            while position < count, isDigit(base[position]) { position &+= 1 }
-        } else {
-            return fail("invalid number")
+        switch JSONBytes.number(base, start, count) {
+        case .valid(let end, let integer):
+            position = end
+            append(JSONToken(kind: .number, flags: integer ? JSONToken.integerSyntax : 0, start: Int32(start),
+                             end: Int32(end), next: Int32(tokenCount + 1)))
+        case .invalid(let at, let message):
+            position = at
+            fail(message)
         }
-        if position < count, base[position] == UInt8(ascii: ".") {
-            integer = false
-            position &+= 1
-            guard position < count, isDigit(base[position]) else { return fail("invalid number: digit expected after '.'") }
-            while position < count, isDigit(base[position]) { position &+= 1 }
-        }
-        if position < count, base[position] | 0x20 == UInt8(ascii: "e") {
-            integer = false
-            position &+= 1
-            if position < count, base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-") { position &+= 1 }
-            guard position < count, isDigit(base[position]) else { return fail("invalid number: digit expected in exponent") }
-            while position < count, isDigit(base[position]) { position &+= 1 }
-        }
-        append(JSONToken(kind: .number, flags: integer ? JSONToken.integerSyntax : 0, start: Int32(start),
-                         end: Int32(position), next: Int32(tokenCount + 1)))
     }
-
-    @inline(__always)
-    private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
     @inline(__always)
     private mutating func readString() {
@@ -342,6 +323,43 @@ struct JSONTapeReader {
 /// Byte-level pieces shared by ``JSONTapeReader`` and the fast path (``FastLineScanner``), so
 /// both accept exactly the same strings.
 enum JSONBytes {
+    enum NumberScan {
+        /// One past the number's last byte; `integer` when written without fraction or exponent.
+        case valid(end: Int, integer: Bool)
+        case invalid(at: Int, message: String)
+    }
+
+    /// Reads the RFC 8259 number starting at `start` (the one grammar both readers use).
+    @inline(__always)
+    static func number(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> NumberScan {
+        var position = start
+        var integer = true
+        @inline(__always) func digit(_ at: Int) -> Bool { at < count && base[at] &- UInt8(ascii: "0") < 10 }
+        if base[position] == UInt8(ascii: "-") { position &+= 1 }
+        guard position < count else { return .invalid(at: position, message: "invalid number") }
+        if base[position] == UInt8(ascii: "0") {
+            position &+= 1
+        } else if digit(position) {
+            while digit(position) { position &+= 1 }
+        } else {
+            return .invalid(at: position, message: "invalid number")
+        }
+        if position < count, base[position] == UInt8(ascii: ".") {
+            integer = false
+            position &+= 1
+            guard digit(position) else { return .invalid(at: position, message: "invalid number: digit expected after '.'") }
+            while digit(position) { position &+= 1 }
+        }
+        if position < count, base[position] | 0x20 == UInt8(ascii: "e") {
+            integer = false
+            position &+= 1
+            if position < count, base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-") { position &+= 1 }
+            guard digit(position) else { return .invalid(at: position, message: "invalid number: digit expected in exponent") }
+            while digit(position) { position &+= 1 }
+        }
+        return .valid(end: position, integer: integer)
+    }
+
     /// The offset of the first byte at or after `position` that is not printable ASCII other than
     /// `"` and `\` (or `count`), eight bytes at a time (SWAR).
     @inline(__always)
