@@ -198,7 +198,9 @@ print(String(format: "sluice validate+normalize: %.1f MB/s per core (%.3f s best
 
 // `--sluice-only`: skip the Foundation comparison, so `perf record` profiles only the validator.
 if CommandLine.arguments.contains("--sluice-only") {
-    for _ in 0..<10 { _ = runSluice() } // more samples of the validator than of corpus generation
+    var longBest = best
+    for _ in 0..<10 { longBest = min(longBest, runSluice().0) } // more samples of the validator than of corpus generation
+    print(String(format: "sluice validate+normalize, best of 13: %.1f MB/s per core", Double(payloadBytes) / longBest / 1e6))
     exit(0)
 }
 

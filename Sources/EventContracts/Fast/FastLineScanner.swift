@@ -114,7 +114,9 @@ struct FastLineScanner {
         var span: ValueSpan
         switch base[position] {
         case UInt8(ascii: "\""):
-            return stringValue(node, scope: scope)
+            let span = stringValue(node, scope: scope, at: position)
+            if !bailed { position = Int(span.end) &+ 1 }
+            return span
         case UInt8(ascii: "{"):
             span = object(node, depth: depth &+ 1, scope: scope, capture: capture)
         case UInt8(ascii: "["):
@@ -126,18 +128,22 @@ struct FastLineScanner {
         case UInt8(ascii: "n"):
             span = literal(0x6c6c_756e, 4, .null)
         default:
-            return number(node)
+            let span = number(node, at: position)
+            if !bailed { position = Int(span.end) }
+            return span
         }
         if node >= 0, !bailed, !accepts(nodes + Int(node), span.kind) { bail() }
         return span
     }
 
-    /// A string value checked against `node` (the common value: handled without the general
-    /// dispatch of ``value(_:depth:scope:capture:)``).
+    /// The string value whose opening quote is at `quote`, checked against `node` (the common
+    /// value: handled without the general dispatch of ``value(_:depth:scope:capture:)``). Leaves
+    /// `position` alone: the caller moves on from the span's end, so the position stays in a
+    /// register rather than going through memory around the call.
     @inline(__always)
-    mutating func stringValue(_ node: Int32, scope: PrivacyScope) -> ValueSpan {
-        let span = string()
-        if bailed { return span }
+    mutating func stringValue(_ node: Int32, scope: PrivacyScope, at quote: Int) -> ValueSpan {
+        let span = string(at: quote)
+        guard span.isPresent else { bail(); return span }
         if node >= 0 {
             let schema = nodes + Int(node)
             if schema.pointee.hasStringRules {
@@ -187,11 +193,11 @@ struct FastLineScanner {
         return span
     }
 
-    private mutating func number(_ node: Int32) -> ValueSpan {
-        let start = position
+    /// The number starting at `start`, checked against `node`. Leaves `position` alone (as
+    /// ``stringValue(_:scope:at:)``): the caller moves on from the span's end.
+    private mutating func number(_ node: Int32, at start: Int) -> ValueSpan {
         guard case .valid(let end, let integer) = JSONBytes.number(base, start, count) else { bail(); return ValueSpan() }
-        position = end
-        let span = ValueSpan(start: Int32(start), end: Int32(position), kind: .number)
+        let span = ValueSpan(start: Int32(start), end: Int32(end), kind: .number)
         if node >= 0 {
             let schema = nodes + Int(node)
             let types = schema.pointee.types
@@ -212,41 +218,39 @@ struct FastLineScanner {
         return value.isFinite && value.rounded(.towardZero) == value
     }
 
-    /// Reads a string (at its opening quote): strict UTF-8, no control characters; the simple
-    /// escapes are accepted, `\u` escapes (which may hide `\u0000` or a lone surrogate) bail.
+    /// Reads the string whose opening quote is at `quote` (strict UTF-8, no control characters;
+    /// the simple escapes are accepted, `\u` escapes — which may hide `\u0000` or a lone surrogate —
+    /// are not): its span (end: the closing quote), or an absent span when the fast path cannot
+    /// take it. Touches no state, so the caller keeps the position in a register.
     @inline(__always)
-    mutating func string() -> ValueSpan {
-        position &+= 1
-        let start = position
+    func string(at quote: Int) -> ValueSpan {
+        let start = quote &+ 1
+        var at = start
         var escaped = false
         while true {
-            position = JSONBytes.plainStringEnd(base, position, count)
-            guard position < count else { bail(); return ValueSpan() }
-            let byte = base[position]
+            at = JSONBytes.plainStringEnd(base, at, count)
+            guard at < count else { return ValueSpan() }
+            let byte = base[at]
             if byte == UInt8(ascii: "\"") { break }
             if byte == UInt8(ascii: "\\") {
-                guard position &+ 1 < count else { bail(); return ValueSpan() }
-                switch base[position &+ 1] {
+                guard at &+ 1 < count else { return ValueSpan() }
+                switch base[at &+ 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
                      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     escaped = true
-                    position &+= 2
+                    at &+= 2
                 default:
-                    bail()
                     return ValueSpan()
                 }
             } else if byte >= 0x80 {
-                let length = JSONBytes.scalarLength(base, position, count)
-                guard length > 0 else { bail(); return ValueSpan() }
-                position &+= length
+                let length = JSONBytes.scalarLength(base, at, count)
+                guard length > 0 else { return ValueSpan() }
+                at &+= length
             } else {
-                bail() // control character
-                return ValueSpan()
+                return ValueSpan() // control character
             }
         }
-        let span = ValueSpan(start: Int32(start), end: Int32(position), kind: .string, escaped: escaped)
-        position &+= 1
-        return span
+        return ValueSpan(start: Int32(start), end: Int32(at), kind: .string, escaped: escaped)
     }
 
     // MARK: - Containers
@@ -278,8 +282,9 @@ struct FastLineScanner {
         } else {
             while !bailed {
                 guard position < count, base[position] == UInt8(ascii: "\"") else { bail(); break }
-                let key = string()
-                guard !bailed, !key.escaped else { bail(); break }
+                let key = string(at: position)
+                guard key.isPresent, !key.escaped else { bail(); break }
+                position = Int(key.end) &+ 1
                 let keyBase = base + Int(key.start)
                 let keyLength = Int(key.end &- key.start)
                 skipWhitespace()
@@ -363,10 +368,22 @@ struct FastLineScanner {
                     if bailed { break }
                 }
 
-                let child = base[position] == UInt8(ascii: "\"")
-                    ? stringValue(childNode, scope: childScope)
-                    : value(childNode, depth: depth, scope: childScope, capture: childCapture)
-                if bailed { break }
+                // Strings and numbers, the common values, are read here and the position moved
+                // on from their spans (it stays in a register; see stringValue(_:scope:at:)).
+                let child: ValueSpan
+                let first = base[position]
+                if first == UInt8(ascii: "\"") {
+                    child = stringValue(childNode, scope: childScope, at: position)
+                    if bailed { break }
+                    position = Int(child.end) &+ 1
+                } else if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") {
+                    child = number(childNode, at: position)
+                    if bailed { break }
+                    position = Int(child.end)
+                } else {
+                    child = value(childNode, depth: depth, scope: childScope, capture: childCapture)
+                    if bailed { break }
+                }
                 if special, child.kind != .object { bail(); break }
                 if captureSlot >= 0 { captures[captureSlot] = child } // last one wins, as in jsonb
                 if slot >= 0, slot == Int(schema.unsafelyUnwrapped.pointee.conditionSlot) { conditionValue = child }
