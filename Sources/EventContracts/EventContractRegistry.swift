@@ -145,27 +145,54 @@ public struct EventContractRegistry: Sendable {
         contracts[contract.ordinal]?.types.map(\.nameString) ?? []
     }
 
-    /// Validates and normalizes one input line (without its newline).
+    /// Validates and normalizes one input line (without its newline). An accepted event may share
+    /// `line`'s storage instead of copying it (see ``process(line:in:contract:context:)``).
     public func process(line: [UInt8], contract: Contract, context: NormalizationContext) -> Verdict {
-        line.withUnsafeBytes { process(line: $0, contract: contract, context: context) }
+        process(line: 0..<line.count, in: line, contract: contract, context: context)
     }
 
-    /// Validates and normalizes one input line (without its newline), reading the bytes once.
-    /// Safe to call concurrently from many tasks.
+    /// Validates and normalizes the line at `range` of `bytes` (without its newline), reading the
+    /// bytes once. The common accepted event then *shares* `bytes` — its columns are ranges of it,
+    /// nothing is allocated or copied — and so keeps the whole array alive while it lives (a
+    /// loader's batch buffer, held until the batch is written anyway). Safe to call concurrently
+    /// from many tasks; give each task its own array, so they do not share one reference count.
+    public func process(line range: Range<Int>, in bytes: [UInt8], contract: Contract, context: NormalizationContext) -> Verdict {
+        // The verdict is written in place rather than returned out of the closure (a generic
+        // result, which the optimizer copies once more — events are ~150 bytes).
+        var verdict = Verdict.rejected([])
+        bytes.withUnsafeBytes { all in
+            process(UnsafeRawBufferPointer(rebasing: all[range]), owner: bytes, offset: range.lowerBound, contract: contract, context: context,
+                    into: &verdict)
+        }
+        return verdict
+    }
+
+    /// Validates and normalizes one input line (without its newline), reading the bytes once; an
+    /// accepted event copies what it keeps. Safe to call concurrently from many tasks.
     public func process(line: UnsafeRawBufferPointer, contract: Contract, context: NormalizationContext) -> Verdict {
+        var verdict = Verdict.rejected([])
+        process(line, owner: nil, offset: 0, contract: contract, context: context, into: &verdict)
+        return verdict
+    }
+
+    /// `owner`: the array `line` lies in at `offset`, which accepted events may share, or nil.
+    private func process(_ line: UnsafeRawBufferPointer, owner: [UInt8]?, offset: Int, contract: Contract,
+                         context: NormalizationContext, into verdict: inout Verdict) {
         guard line.count <= context.limits.maxLineBytes else {
-            return .rejected([FieldError(field: "", message: "line is \(line.count) bytes; the limit is \(context.limits.maxLineBytes) bytes")])
+            verdict = .rejected([FieldError(field: "", message: "line is \(line.count) bytes; the limit is \(context.limits.maxLineBytes) bytes")])
+            return
         }
         guard let base = line.baseAddress, line.count > 0 else {
-            return .rejected([FieldError(field: "", message: "invalid JSON at byte 0: empty line: expected a JSON object")])
+            verdict = .rejected([FieldError(field: "", message: "invalid JSON at byte 0: empty line: expected a JSON object")])
+            return
         }
         // Most valid lines are accepted by one fused pass; everything else (and every rejection)
         // goes through the tape, the schema walk and the normalizer below.
-        if let plan = fastPlans[contract.ordinal] {
-            var verdict = Verdict.rejected([])
-            if FastPath.process(line, plan: plan, store: store, context: context, into: &verdict) { return verdict }
+        if let plan = fastPlans[contract.ordinal],
+           FastPath.process(line, owner: owner, offset: offset, plan: plan, store: store, context: context, into: &verdict) {
+            return
         }
-        return general(line, base: base, contract: contract, context: context)
+        verdict = general(line, base: base, contract: contract, context: context)
     }
 
     /// The general path: tape, schema walk, normalization, privacy rewrite. Produces every rejection.

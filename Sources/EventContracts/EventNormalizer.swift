@@ -322,7 +322,7 @@ struct EventNormalizer {
         return .accepted(CanonicalEvent(
             type: fields.type, occurredAt: occurredAt, producer: text(fields.producer), sourceService: text(fields.sourceService),
             userId: userId, orderId: text(fields.orderId), sessionId: sessionId, traceId: text(fields.traceId),
-            idempotencyKey: idempotencyKey, tenantId: context.tenantId, contract: contract.rawValue,
+            idempotencyKey: idempotencyKey, tenantId: context.tenantId, contract: contract,
             schemaVersion: fields.schemaVersion, payload: payload, flags: flags))
     }
 }

@@ -30,14 +30,6 @@ public struct RawBatch: Sendable {
         self.endOffset = startOffset
     }
 
-    /// The bytes of line `index`, valid while `body` runs.
-    public func withLine<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        let line = lines[index]
-        return try bytes.withUnsafeBytes { all in
-            try body(UnsafeRawBufferPointer(rebasing: all[line.start..<(line.start + line.length)]))
-        }
-    }
-
     /// A copy of line `index`'s bytes.
     public func lineBytes(_ index: Int) -> [UInt8] {
         let line = lines[index]

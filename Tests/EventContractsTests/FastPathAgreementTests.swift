@@ -54,7 +54,7 @@ import Testing
             .replacingOccurrences(of: #""ct":"[A-Za-z0-9+/=]*""#, with: #""ct":"…""#, options: .regularExpression)
         return .accepted(CanonicalEvent(type: event.type, occurredAt: event.occurredAt, producer: event.producer, sourceService: event.sourceService,
                                         userId: event.userId, orderId: event.orderId, sessionId: event.sessionId, traceId: event.traceId,
-                                        idempotencyKey: event.idempotencyKey, tenantId: event.tenantId, contract: event.contract,
+                                        idempotencyKey: event.idempotencyKey, tenantId: event.tenantId, contract: Contract(rawValue: event.contract)!,
                                         schemaVersion: event.schemaVersion, payload: Array(payload.utf8), flags: event.flags))
     }
 
@@ -115,6 +115,50 @@ import Testing
             #expect(event.flags == ["ip_truncated"])
         } else {
             Issue.record("platform line not accepted")
+        }
+    }
+
+    /// Lines read out of a shared buffer (as the loader reads a batch) give the same verdicts as
+    /// lines handed over by pointer, whose events copy what they keep; a shared event's columns
+    /// stay its own when the caller's array changes afterwards.
+    @Test func eventsSharingTheBufferEqualEventsThatCopy() throws {
+        let registry = try #require(Fixture.registry)
+        let escapedProducer = FastPathTests.cart(#"{"cart_id":"c","action":"cart_viewed","cart_total":{"amount":1.5,"currency":"INR"},"cart_abandonment_duration":"PT1M"}"#)
+            .replacingOccurrences(of: "\"web\"", with: "\"w\\\"eb\"")
+        let platform = #"{"event_id":"123e4567-e89b-12d3-a456-426614174000","timestamp":"2024-05-01T11:00:00Z","user_id":"u-9","session_id":"123e4567-e89b-12d3-a456-426614174002","device_type":"web","platform":"Chrome","ip_address":"203.0.113.77","event_name":"event_viewed","target_event_id":"e-1","source":"search"}"#
+        var lines: [(Contract, String)] = Fixture.allTypes.map { ($0.0, Fixture.validLine($0.0, $0.1).replacingOccurrences(of: "\\/", with: "/")) }
+        lines += [(.pocm, escapedProducer), (.platform, platform)]
+        // All lines in one buffer, each after some other bytes, so offsets are not zero.
+        var buffer = Array("not a line\n".utf8)
+        var ranges: [Range<Int>] = []
+        for (_, line) in lines {
+            let start = buffer.count
+            buffer += Array(line.utf8)
+            ranges.append(start..<buffer.count)
+            buffer += Array("\n{}\n".utf8)
+        }
+        var shared: [Verdict] = []
+        for ((contract, _), range) in zip(lines, ranges) {
+            let context = Fixture.context()
+            let fromBuffer = registry.process(line: range, in: buffer, contract: contract, context: context)
+            let copied = buffer.withUnsafeBytes { registry.process(line: UnsafeRawBufferPointer(rebasing: $0[range]), contract: contract, context: context) }
+            #expect(Self.masked(fromBuffer) == Self.masked(copied), "\(contract.rawValue): \(String(decoding: buffer[range], as: UTF8.self))")
+            shared.append(fromBuffer)
+        }
+        let accepted = shared.filter { if case .accepted = $0 { true } else { false } }.count
+        for (verdict, (contract, line)) in zip(shared, lines) {
+            if case .rejected(let errors) = verdict { Issue.record("\(contract.rawValue) \(line): \(errors)") }
+        }
+        #expect(accepted == lines.count, "every line here is valid")
+        if case .accepted(let event) = shared[lines.count - 2] { #expect(event.producer == "w\"eb") } // decoded: its own buffer
+        // The caller's array changes (copy on write): the events keep what they read.
+        let before = shared.map(Self.masked)
+        for index in buffer.indices { buffer[index] = UInt8(ascii: "x") }
+        #expect(shared.map(Self.masked) == before)
+        if case .accepted(let event) = shared.last {
+            #expect(event.type == "event_viewed")
+            #expect(event.userId == "u-9")
+            #expect(String(decoding: event.payload, as: UTF8.self).contains(#""ip_address":"203.0.113.0""#))
         }
     }
 }

@@ -174,8 +174,9 @@ enum FastPath {
     /// Writes the verdict into `result` and returns true, or returns false (general path needed).
     /// (An `inout` result rather than `Verdict?`: returning the optional made the optimizer copy
     /// and destroy the whole event once more per line.)
-    static func process(_ line: UnsafeRawBufferPointer, plan: FastPlan, store: SchemaStore, context: NormalizationContext,
-                        into result: inout Verdict) -> Bool {
+    /// `owner`: the array `line` lies in at `offset`, which the event may share (see ``finish``).
+    static func process(_ line: UnsafeRawBufferPointer, owner: [UInt8]? = nil, offset: Int = 0, plan: FastPlan, store: SchemaStore,
+                        context: NormalizationContext, into result: inout Verdict) -> Bool {
         guard let raw = line.baseAddress else { return false }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let privacy = context.compiledPrivacy
@@ -211,7 +212,7 @@ enum FastPath {
                 if scanner.deferredPayload, !scanner.scanDeferredPayload() { return false }
                 guard scanner.chosenType >= 0 else { return false }
                 if guessedType >= 0, scanner.captures[plan.typeSlot].start != guessedType { return false }
-                return finish(&scanner, root: root, plan: plan, context: context, into: &result)
+                return finish(&scanner, root: root, plan: plan, context: context, owner: owner, offset: offset, into: &result)
             }
         }
     }
@@ -278,7 +279,7 @@ enum FastPath {
     }
 
     private static func finish(_ scanner: inout FastLineScanner, root: ValueSpan, plan: FastPlan, context: NormalizationContext,
-                               into result: inout Verdict) -> Bool {
+                               owner: [UInt8]?, offset: Int, into result: inout Verdict) -> Bool {
         let captures = scanner.captures
         let absent = ValueSpan()
         let compiledType = plan.compiled.types.withUnsafeBufferPointer { $0.baseAddress.unsafelyUnwrapped + scanner.chosenType }
@@ -388,6 +389,40 @@ enum FastPath {
             if flags.isEmpty { flags = FastPlan.ipTruncatedFlags } else { flags.append("ip_truncated") }
         }
 
+        // Every column as written in the line (no escapes to decode, no edit): the event shares
+        // the owner's bytes, with no allocation and no copy.
+        if let owner, scanner.editCount == 0, owner.count <= Int(Int32.max) {
+            // The type as the line spells it (the compiled type matched those very bytes).
+            let typeColumn = typeSpan.isPresent ? typeSpan : plan.typeSlot >= 0 ? captures[plan.typeSlot] : absent
+            var spans = SIMD16<Int32>(repeating: 0) // starts in lanes 0..<8, ends in 8..<16
+            var present: UInt16 = 0
+            var shareable = typeColumn.isPresent && typeColumn.kind == .string && !payload.escaped
+            let base = Int32(offset)
+            @inline(__always) func column(_ index: Int, _ span: ValueSpan) {
+                guard span.isPresent, span.kind == .string || span.kind == .number else { return }
+                if span.escaped { shareable = false }
+                spans[index] = base &+ span.start
+                spans[index &+ 8] = base &+ span.end
+                present |= 1 << UInt16(index)
+            }
+            column(0, typeColumn)
+            column(1, producer)
+            column(2, sourceService)
+            column(3, userSpan)
+            column(4, order)
+            column(5, session)
+            column(6, trace)
+            column(7, key)
+            if shareable {
+                present |= 1 << UInt16(CanonicalEvent.Column.payload.rawValue)
+                result = .accepted(CanonicalEvent(sharing: owner, textSpans: spans, payload: (base &+ payload.start)..<(base &+ payload.end),
+                                                  present: present, occurredAt: occurredAt,
+                                                  tenantId: context.tenantId, contract: plan.contract,
+                                                  schemaVersion: schemaVersion, flags: flags))
+                return true
+            }
+        }
+
         // One buffer for every column (see CanonicalEvent.Builder), sized up front.
         @inline(__always) func length(_ span: ValueSpan) -> Int { span.isPresent ? Int(span.end &- span.start) : 0 }
         let capacity = length(payload) &+ 16 &* scanner.editCount &+ length(producer) &+ length(sourceService) &+ length(userSpan)
@@ -418,7 +453,7 @@ enum FastPath {
         }
         builder.appendPiece(UnsafeBufferPointer(start: scanner.base + copied, count: Int(payload.end) - copied))
         builder.endPiecewise()
-        result = .accepted(CanonicalEvent(builder, occurredAt: occurredAt, tenantId: context.tenantId, contract: plan.contract.rawValue,
+        result = .accepted(CanonicalEvent(builder, occurredAt: occurredAt, tenantId: context.tenantId, contract: plan.contract,
                                           schemaVersion: schemaVersion, flags: flags))
         return true
     }
