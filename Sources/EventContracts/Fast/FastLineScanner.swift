@@ -146,7 +146,9 @@ struct FastLineScanner {
         guard span.isPresent else { bail(); return span }
         if node >= 0 {
             let schema = nodes + Int(node)
-            if schema.pointee.hasStringRules {
+            let check = schema.pointee.stringCheck
+            if check.contains(.refused) { bail(); return span }
+            if check.contains(.rules) {
                 guard !span.escaped else { bail(); return span }
                 switch store.checkString(schema, node, buffer(span)) {
                 case .valid: break
@@ -154,7 +156,6 @@ struct FastLineScanner {
                 case .notInEnum, .tooShort, .tooLong, .wrongFormat: bail(); return span
                 }
             }
-            if !accepts(schema, .string) { bail(); return span }
         }
         if scope == .freeForm { freeFormString(span) }
         return span
@@ -276,6 +277,8 @@ struct FastLineScanner {
         let captureTable = capture != .none && node >= 0 ? Int(plan.captureOffsets[Int(node)]) : -1
         var present: UInt64 = 0
         var conditionValue = ValueSpan()
+        // The slot a conditional rule compares with a constant (`Int.min`: none, never a slot).
+        let conditionSlot = schema.map { $0.pointee.conditionSlot >= 0 ? Int($0.pointee.conditionSlot) : Int.min } ?? Int.min
         skipWhitespace()
         if position < count, base[position] == UInt8(ascii: "}") {
             position &+= 1
@@ -386,7 +389,7 @@ struct FastLineScanner {
                 }
                 if special, child.kind != .object { bail(); break }
                 if captureSlot >= 0 { captures[captureSlot] = child } // last one wins, as in jsonb
-                if slot >= 0, slot == Int(schema.unsafelyUnwrapped.pointee.conditionSlot) { conditionValue = child }
+                if slot == conditionSlot { conditionValue = child }
                 if ipMember { truncateIP(child) }
 
                 if !nextMember(closing: UInt8(ascii: "}")) { break }

@@ -77,6 +77,17 @@ struct SchemaNode: Sendable {
     /// True when a string value needs more than the type check (enum, length or format).
     @inline(__always)
     var hasStringRules: Bool { enumValues.count > 0 || minLength > 0 || maxLength != .max || format != .none }
+    /// What a string value needs checked, worked out once when the store is built (the fast path
+    /// reads one byte per string instead of five fields).
+    var stringCheck = StringCheck()
+
+    struct StringCheck: OptionSet {
+        let rawValue: UInt8
+        /// ``hasStringRules``.
+        static let rules = StringCheck(rawValue: 1)
+        /// The node's types leave strings out.
+        static let refused = StringCheck(rawValue: 2)
+    }
 }
 
 /// What a node's string rules say of one (decoded) string: one implementation for the schema walk
@@ -121,7 +132,12 @@ final class SchemaStore: @unchecked Sendable {
             _ = buffer.initialize(from: array)
             return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
         }
-        nodes = freeze(builder.nodes)
+        nodes = freeze(builder.nodes.map { node in
+            var node = node
+            if node.hasStringRules { node.stringCheck.insert(.rules) }
+            if !node.types.isEmpty, !node.types.contains(.string) { node.stringCheck.insert(.refused) }
+            return node
+        })
         properties = freeze(builder.properties)
         enumValues = freeze(builder.enumValues)
         rules = freeze(builder.rules)
