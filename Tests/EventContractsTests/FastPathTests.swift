@@ -86,6 +86,32 @@ import Testing
         }
     }
 
+    @Test func wordAtATimeUUIDCheckEqualsByteByByteCheck() {
+        func reference(_ text: [UInt8]) -> Bool {
+            text.count == 36 && text.enumerated().allSatisfy { index, byte in
+                [8, 13, 18, 23].contains(index) ? byte == UInt8(ascii: "-")
+                    : (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
+            }
+        }
+        let valid = Array("123e4567-E89B-12d3-a456-426614174000".utf8)
+        var checked = 0
+        // Every byte value at every position of a valid UUID (and a few lengths).
+        for position in valid.indices {
+            for value in 0...255 {
+                var text = valid
+                text[position] = UInt8(value)
+                let fast = text.withUnsafeBufferPointer { StringFormat.isUUID($0) }
+                #expect(fast == reference(text), "byte \(value) at \(position)")
+                checked += 1
+            }
+        }
+        for text in [Array(valid.dropLast()), valid + [0x30], []] {
+            #expect(text.withUnsafeBufferPointer { StringFormat.isUUID($0) } == false)
+        }
+        #expect(valid.withUnsafeBufferPointer { StringFormat.isUUID($0) })
+        #expect(checked == 36 * 256)
+    }
+
     @Test func memberNamesFindsTheLastOccurrenceAndEscapedKeys() {
         let text = #"{"b":1,"a":2,"\u0062":3,"c":{"a":4},"long_name_here":5}"#
         let names = MemberNames(["a", "b", "c", "long_name_here", "missing"])

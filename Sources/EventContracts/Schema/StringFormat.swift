@@ -77,15 +77,31 @@ enum StringFormat: UInt8, Sendable, CaseIterable {
         guard text.count == 36, let base = text.baseAddress else { return false }
         guard base[8] == UInt8(ascii: "-"), base[13] == UInt8(ascii: "-"), base[18] == UInt8(ascii: "-"),
               base[23] == UInt8(ascii: "-") else { return false }
-        // Branch-free per byte: accumulate "not a hex digit" over the 32 digit positions.
-        var invalid = false
-        for index in 0..<36 where index != 8 && index != 13 && index != 18 && index != 23 {
-            let byte = base[index]
-            let digit = byte &- UInt8(ascii: "0") < 10
-            let letter = (byte | 0x20) &- UInt8(ascii: "a") < 6
-            invalid = invalid || !(digit || letter)
+        // Eight bytes at a time (SWAR): five words cover the 36 bytes; in each, the bytes that
+        // must be hex digits (the dashes are checked above).
+        let raw = UnsafeRawPointer(base)
+        @inline(__always) func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        return hexBytes(word(0)) == 0x8080_8080_8080_8080
+            && hexBytes(word(8)) & 0x8080_0080_8080_8000 == 0x8080_0080_8080_8000 // bytes 9-12, 14-15
+            && hexBytes(word(16)) & 0x0080_8080_8000_8080 == 0x0080_8080_8000_8080 // bytes 16-17, 19-22
+            && hexBytes(word(24)) == 0x8080_8080_8080_8080
+            && hexBytes(word(28)) == 0x8080_8080_8080_8080
+    }
+
+    /// The high bit of each byte of `word` that is an ASCII hex digit (exact per byte: for bytes
+    /// below 0x80 the sums stay within the byte).
+    @inline(__always)
+    static func hexBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let ascii = ~word & high
+        let seven = word & low7
+        // x >= lo: bit 7 of (x + 0x80 - lo); x <= hi: bit 7 of (x + 0x7F - hi) clear.
+        @inline(__always) func within(_ x: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            (x &+ ones &* (0x80 &- lo)) & ~(x &+ ones &* (0x7F &- hi)) & high
         }
-        return !invalid
+        let digit = within(seven, 0x30, 0x39)
+        let letter = within(seven | (ones &* 0x20), 0x61, 0x66)
+        return (digit | letter) & ascii
     }
 
     /// RFC 3986 absolute URI, loosely: `scheme ":" rest` with no spaces or control characters.
