@@ -158,7 +158,7 @@ public struct EventContractRegistry: Sendable {
     /// from many tasks; give each task its own array, so they do not share one reference count.
     public func process(line range: Range<Int>, in bytes: [UInt8], contract: Contract, context: NormalizationContext) -> Verdict {
         // The verdict is written in place rather than returned out of the closure (a generic
-        // result, which the optimizer copies once more — events are ~150 bytes).
+        // result, which the optimizer copies once more — an event is 120 bytes).
         var verdict = Verdict.rejected([])
         bytes.withUnsafeBytes { all in
             process(UnsafeRawBufferPointer(rebasing: all[range]), owner: bytes, offset: range.lowerBound, contract: contract, context: context,

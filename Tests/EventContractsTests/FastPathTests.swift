@@ -86,6 +86,12 @@ import Testing
         }
     }
 
+    @Test func anEventAndItsVerdictStayWithin128Bytes() {
+        // Larger values are moved with calls to memcpy (CanonicalEvent's layout comment; ~3 %).
+        #expect(MemoryLayout<CanonicalEvent>.size <= 128, "CanonicalEvent is \(MemoryLayout<CanonicalEvent>.size) bytes")
+        #expect(MemoryLayout<Verdict>.size <= 128, "Verdict is \(MemoryLayout<Verdict>.size) bytes")
+    }
+
     @Test func wordAtATimeUUIDCheckEqualsByteByByteCheck() {
         func reference(_ text: [UInt8]) -> Bool {
             text.count == 36 && text.enumerated().allSatisfy { index, byte in
