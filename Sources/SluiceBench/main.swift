@@ -95,11 +95,15 @@ let copying = CommandLine.arguments.contains("--copying")
     return (time, accepted, rejected)
 }
 
+/// Like for like with sluice's side: every line is a slice of one `Data` holding the corpus (no
+/// copy per line; copying each line into its own `Data` made Foundation ~1.5 % slower).
+let corpusData = Data(corpus)
+
 @MainActor func runFoundation(limit: Int) -> (Double, Int) {
     var parsedBytes = 0
     let time = seconds {
         for line in lines.prefix(limit) {
-            let data = Data(corpus[line.start..<(line.start + line.count)])
+            let data = corpusData[line.start..<(line.start + line.count)]
             if (try? JSONSerialization.jsonObject(with: data)) != nil { parsedBytes += line.count }
         }
     }
