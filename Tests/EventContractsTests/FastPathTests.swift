@@ -86,6 +86,27 @@ import Testing
         }
     }
 
+    @Test func lengthLimitsCountCharactersNotBytesAtEveryBoundary() {
+        // Limits 2...3 characters; UTF-8 of 1 to 4 bytes per character, so the byte count alone
+        // (which the check uses to skip counting when it can) never decides wrongly.
+        var builder = SchemaStoreBuilder()
+        var node = SchemaNode()
+        node.types = .string
+        node.minLength = 2
+        node.maxLength = 3
+        builder.nodes.append(node)
+        let store = SchemaStore(builder: builder)
+        let cases: [(String, StringRuleOutcome)] = [
+            ("", .tooShort), ("a", .tooShort), ("é", .tooShort), ("😀", .tooShort), ("ab", .valid), ("éé", .valid),
+            ("😀😀", .valid), ("abc", .valid), ("a😀é", .valid), ("😀😀😀", .valid), ("abcd", .tooLong), ("éééé", .tooLong),
+            ("😀😀😀😀", .tooLong), ("aé😀b", .tooLong),
+        ]
+        for (text, expected) in cases {
+            let outcome = Array(text.utf8).withUnsafeBufferPointer { store.checkString(store.nodes.baseAddress!, 0, $0) }
+            #expect("\(outcome)" == "\(expected)", "\(text)")
+        }
+    }
+
     @Test func anEventAndItsVerdictStayWithin128Bytes() {
         // Larger values are moved with calls to memcpy (CanonicalEvent's layout comment; ~3 %).
         #expect(MemoryLayout<CanonicalEvent>.size <= 128, "CanonicalEvent is \(MemoryLayout<CanonicalEvent>.size) bytes")

@@ -229,10 +229,15 @@ final class SchemaStore: @unchecked Sendable {
             if !matched { return .notInEnum }
         }
         if node.pointee.minLength > 0 || node.pointee.maxLength != .max {
-            var characters: Int32 = 0
-            for byte in text where byte & 0xC0 != 0x80 { characters &+= 1 }
-            if characters < node.pointee.minLength { return .tooShort }
-            if characters > node.pointee.maxLength { return .tooLong }
+            // A string of n bytes has between ⌈n/4⌉ and n characters: when that range lies within
+            // the limits, no need to count (the common case: ids well inside their limits).
+            let bytes = text.count
+            if (bytes &+ 3) / 4 < Int(node.pointee.minLength) || bytes > Int(node.pointee.maxLength) {
+                var characters: Int32 = 0
+                for byte in text where byte & 0xC0 != 0x80 { characters &+= 1 }
+                if characters < node.pointee.minLength { return .tooShort }
+                if characters > node.pointee.maxLength { return .tooLong }
+            }
         }
         switch node.pointee.format {
         case .none: return .valid
