@@ -221,8 +221,12 @@ enum Timestamp {
     private static func daysIfValid(year: Int, month: Int, day: Int) -> Int64? {
         guard (1...12).contains(month), day >= 1 else { return nil }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard day <= lengths[month - 1] else { return nil }
+        let length = switch month {
+        case 2: leap ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+        guard day <= length else { return nil }
         return daysFromCivil(year: year, month: month, day: day)
     }
 
