@@ -64,9 +64,7 @@ struct EventNormalizer {
         let type = compiled.types[typeIndex]
         guard let node = versionNode(type, version, versionToken: top.token(Name.schemaVersion) ?? typeToken) else { return nil }
         guard let data = top.token(Name.data), view[data].kind == .object else { return nil }
-        walker.startPrivacyTracking()
-        walker.check(node: node, token: data)
-        fields.payloadPrivacyClean = walker.privacyClean
+        fields.payloadPrivacyClean = checkPayload(node, token: data)
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.occurredAt)
@@ -104,9 +102,7 @@ struct EventNormalizer {
         let version = envelopeVersionToken != nil ? envelopeVersion : payloadVersion
         let type = compiled.types[typeIndex]
         guard let node = versionNode(type, version, versionToken: envelopeVersionToken ?? payloadVersionToken ?? typeToken) else { return nil }
-        walker.startPrivacyTracking()
-        walker.check(node: node, token: payload)
-        fields.payloadPrivacyClean = walker.privacyClean
+        fields.payloadPrivacyClean = checkPayload(node, token: payload)
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.timestamp) ?? {
@@ -138,9 +134,7 @@ struct EventNormalizer {
         let versionToken = top.token(Name.schemaVersion)
         guard let version = readVersion(versionToken), let event = compiled.types.first,
               let node = versionNode(event, version, versionToken: versionToken ?? 0) else { return nil }
-        walker.startPrivacyTracking()
-        walker.check(node: node, token: 0)
-        fields.payloadPrivacyClean = walker.privacyClean
+        fields.payloadPrivacyClean = checkPayload(node, token: 0)
         let productId = top.token(Name.productId)
         let eventName = top.token(Name.eventName)
         if let eventName, view[eventName].kind == .string {
@@ -166,6 +160,14 @@ struct EventNormalizer {
         return fields
     }
 
+    /// Checks the payload at `token` against `node` (errors collected by the walker); true when
+    /// the walk saw nothing the privacy rewrite would change (see ``SchemaWalker/privacyClean``).
+    private mutating func checkPayload(_ node: Int32, token: Int) -> Bool {
+        walker.startPrivacyTracking()
+        walker.check(node: node, token: token)
+        return walker.privacyClean
+    }
+
     /// Seed 002: common properties + `event_name`; the acted-on platform event is `target_event_id`.
     private mutating func mapPlatform(_ compiled: CompiledContract) -> CanonicalFields? {
         var fields = CanonicalFields()
@@ -175,9 +177,7 @@ struct EventNormalizer {
         let versionToken = top.token(Name.schemaVersion)
         guard let version = readVersion(versionToken),
               let node = versionNode(type, version, versionToken: versionToken ?? 0) else { return nil }
-        walker.startPrivacyTracking()
-        walker.check(node: node, token: 0)
-        fields.payloadPrivacyClean = walker.privacyClean
+        fields.payloadPrivacyClean = checkPayload(node, token: 0)
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.timestamp)
@@ -200,9 +200,7 @@ struct EventNormalizer {
         let versionToken = metadata.flatMap { view[$0].kind == .object ? view.member($0, "schemaVersion") : nil }
         guard let version = readVersion(versionToken),
               let node = versionNode(type, version, versionToken: versionToken ?? 0) else { return nil }
-        walker.startPrivacyTracking()
-        walker.check(node: node, token: 0)
-        fields.payloadPrivacyClean = walker.privacyClean
+        fields.payloadPrivacyClean = checkPayload(node, token: 0)
         fields.type = type.nameString
         fields.schemaVersion = version
         fields.occurredAt = top.token(Name.timestamp)

@@ -101,11 +101,6 @@ final class FastPlan: @unchecked Sendable {
                 }
             }
         }
-        func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
-            _ = buffer.initialize(from: array)
-            return buffer
-        }
         captureOffsets = freeze(offsets)
         captureSlots = freeze(slots)
     }
@@ -359,7 +354,11 @@ enum FastPath {
                   micros - context.receivedAt <= context.allowedFutureSkew else { return false }
             occurredAt = micros
         }
-        if tenant.isPresent, tenant.kind == .string, text(tenant, scanner) != context.tenantId { return false }
+        // A tenant the line names must be the source's (compared as bytes: no String per line).
+        if tenant.isPresent, tenant.kind == .string,
+           tenant.escaped ? text(tenant, scanner) != context.tenantId : !context.tenantId.utf8.elementsEqual(scanner.buffer(tenant)) {
+            return false
+        }
 
         // Strings only where a policy needs one: the event's columns are copied as bytes below.
         let userSpan = user.isPresent && (user.kind == .string || user.kind == .number) ? user : userFallback

@@ -458,7 +458,7 @@ enum PIIPatterns {
 /// IPv4 → /24, IPv6 → /48, for seed 002's `ip_address`.
 enum IPAddressTruncation {
     static func truncate(_ text: UnsafeBufferPointer<UInt8>) -> String? {
-        if let octets = parseIPv4(text) { return "\(octets[0]).\(octets[1]).\(octets[2]).0" }
+        if let octets = ipv4Prefix(text) { return "\(octets.0).\(octets.1).\(octets.2).0" }
         if let groups = parseIPv6(text) {
             return groups[0..<3].map { String($0, radix: 16) }.joined(separator: ":") + "::"
         }
@@ -475,7 +475,8 @@ enum IPAddressTruncation {
         return out
     }
 
-    /// The first three octets of an IPv4 address (same parse as ``parseIPv4(_:)``), without arrays.
+    /// The first three octets of a dotted-quad IPv4 address (1–3 digits per octet, each ≤ 255),
+    /// without arrays; nil for anything else.
     static func ipv4Prefix(_ text: UnsafeBufferPointer<UInt8>) -> (UInt8, UInt8, UInt8)? {
         var octets: (Int, Int, Int) = (0, 0, 0)
         var count = 0
@@ -517,28 +518,6 @@ enum IPAddressTruncation {
         append(octets.2)
         out.append(UInt8(ascii: "0"))
         out.append(UInt8(ascii: "\""))
-    }
-
-    static func parseIPv4(_ text: UnsafeBufferPointer<UInt8>) -> [Int]? {
-        var octets: [Int] = []
-        var current = -1
-        var digits = 0
-        for byte in text {
-            if byte == UInt8(ascii: ".") {
-                guard current >= 0 else { return nil }
-                octets.append(current); current = -1; digits = 0
-            } else if byte &- 48 < 10 {
-                digits += 1
-                guard digits <= 3 else { return nil }
-                current = max(current, 0) * 10 + Int(byte - 48)
-                guard current <= 255 else { return nil }
-            } else {
-                return nil
-            }
-        }
-        guard current >= 0 else { return nil }
-        octets.append(current)
-        return octets.count == 4 ? octets : nil
     }
 
     static func parseIPv6(_ text: UnsafeBufferPointer<UInt8>) -> [UInt16]? {

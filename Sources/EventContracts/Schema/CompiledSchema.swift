@@ -127,11 +127,6 @@ final class SchemaStore: @unchecked Sendable {
     let propertyFingerprints: UnsafeMutableBufferPointer<Int16>
 
     init(builder: SchemaStoreBuilder) {
-        func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
-            _ = buffer.initialize(from: array)
-            return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
-        }
         nodes = freeze(builder.nodes.map { node in
             var node = node
             if node.hasStringRules { node.stringCheck.insert(.rules) }
@@ -248,6 +243,14 @@ final class SchemaStore: @unchecked Sendable {
             return node.pointee.format.matches(text) ? .valid : .wrongFormat
         }
     }
+}
+
+/// A table built once and then only read (through its pointer, without reference counting),
+/// until the owner's `deinit` deallocates it. Never `nil`-based, even when empty.
+func freeze<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
+    let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
+    _ = buffer.initialize(from: array)
+    return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
 }
 
 /// Mutable tables the compiler appends to; frozen into a ``SchemaStore``.
