@@ -1,5 +1,6 @@
 import EventContracts
 import Foundation
+import Postgres
 
 /// A batch after validation: every line is accepted, rejected (with reasons) or dropped by policy.
 public struct ValidatedBatch: Sendable {
@@ -12,8 +13,31 @@ public struct ValidatedBatch: Sendable {
     /// Accepted events and the index of their line in `raw.lines`.
     public var accepted: [(lineIndex: Int, event: CanonicalEvent)]
     public var rejected: [Rejection]
-    /// Valid events the sampling or opt-out policy dropped (counted, never silently lost).
-    public var droppedByPolicy: Int
+    /// Lines of valid events the sampling or opt-out policy dropped (counted, never silently lost).
+    public var droppedLines: [Int]
+
+    public var droppedByPolicy: Int { droppedLines.count }
+
+    /// Lines `[0, index)` and `[index, count)` as two batches (see ``RawBatch/split(at:)``).
+    func split(at index: Int) -> (ValidatedBatch, ValidatedBatch) {
+        let (firstRaw, secondRaw) = raw.split(at: index)
+        var first = ValidatedBatch(raw: firstRaw, accepted: [], rejected: [], droppedLines: [])
+        var second = ValidatedBatch(raw: secondRaw, accepted: [], rejected: [], droppedLines: [])
+        for item in accepted {
+            if item.lineIndex < index { first.accepted.append(item) } else { second.accepted.append((item.lineIndex - index, item.event)) }
+        }
+        for rejection in rejected {
+            if rejection.lineIndex < index {
+                first.rejected.append(rejection)
+            } else {
+                second.rejected.append(.init(lineIndex: rejection.lineIndex - index, errors: rejection.errors))
+            }
+        }
+        for line in droppedLines {
+            if line < index { first.droppedLines.append(line) } else { second.droppedLines.append(line - index) }
+        }
+        return (first, second)
+    }
 }
 
 /// Validates and normalizes a raw batch on all cores.
@@ -56,18 +80,18 @@ public struct BatchValidator: Sendable {
             for await part in group { parts.append(part) }
             return parts.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        var result = ValidatedBatch(raw: batch, accepted: [], rejected: [], droppedByPolicy: 0)
+        var result = ValidatedBatch(raw: batch, accepted: [], rejected: [], droppedLines: [])
         result.accepted.reserveCapacity(lineCount)
         for part in parts {
             result.accepted.append(contentsOf: part.accepted)
             result.rejected.append(contentsOf: part.rejected)
-            result.droppedByPolicy += part.droppedByPolicy
+            result.droppedLines.append(contentsOf: part.droppedLines)
         }
         return result
     }
 
     private func validate(_ batch: RawBatch, lines: Range<Int>, context: NormalizationContext) -> ValidatedBatch {
-        var part = ValidatedBatch(raw: RawBatch(sequence: batch.sequence, startOffset: 0), accepted: [], rejected: [], droppedByPolicy: 0)
+        var part = ValidatedBatch(raw: RawBatch(sequence: batch.sequence, startOffset: 0), accepted: [], rejected: [], droppedLines: [])
         part.accepted.reserveCapacity(lines.count)
         // This task's lines in an array of its own (one bulk copy): accepted events share it
         // rather than each allocating and copying its columns, and tasks on other cores do not
@@ -97,14 +121,15 @@ public struct BatchValidator: Sendable {
             case .rejected(let errors):
                 part.rejected.append(.init(lineIndex: index, errors: errors))
             case .sampledOut, .optedOut:
-                part.droppedByPolicy += 1
+                part.droppedLines.append(index)
             }
         }
         return part
     }
 
+    /// ISO 8601 in the proleptic Gregorian calendar, so year 1 reads as sent (Foundation's calendar
+    /// switches to Julian before 1582 and would name another day).
     static func iso8601(_ microseconds: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
-        return date.formatted(.iso8601)
+        PostgresTimestamp(microsecondsSinceUnixEpoch: microseconds).description
     }
 }

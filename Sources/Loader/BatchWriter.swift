@@ -26,15 +26,19 @@ public struct LoadTarget: Sendable {
     public var contract: Contract
     /// The dead letter's source name (the checkpoint identity when `checkpointed`).
     public var source: String
-    /// Whether batches advance the source's checkpoint (not for an unnamed stdin).
+    /// Whether batches advance the source's checkpoint (not for an unnamed stream).
     public var checkpointed: Bool
     /// Unique per run; batch ids are `<runID>-<sequence>`.
     public var runID: String
     /// How long a batch keeps retrying a lost connection before the load fails.
     public var retryWindow: Duration
-    /// Replaying dead-lettered lines: rejects are updated in place (matched by source and byte
-    /// offset) instead of inserted, and lines that now pass are marked replayed.
+    /// Replaying dead-lettered lines: rejects are updated in place (by their id) instead of
+    /// inserted, and lines that now pass are marked replayed.
     public var replay = false
+    /// The file being read, recorded with each checkpoint.
+    var identity: FileIdentity?
+    /// For `.gz` input: batches commit only once gzip's checks have vouched for their bytes.
+    var verifiedHorizon: VerifiedHorizon?
 
     public init(connectionString: String, tenant: String, contract: Contract, source: String, checkpointed: Bool, runID: String, retryWindow: Duration) {
         self.connectionString = connectionString
@@ -51,12 +55,21 @@ public struct LoadTarget: Sendable {
 /// the new rows (binary COPY), the dead letter, the dirtied buckets, the batch record and the
 /// checkpoint. A crash anywhere leaves all of a batch or none of it.
 ///
+/// Only a fault of a row dead-letters it (SQLSTATE classes 22 and 23, 54000: see
+/// `PostgresError.Recovery`). A fault of the system never does: a lost connection, a deadlock or a
+/// full disk is retried with backoff; a statement timeout is retried, then with the batch split in
+/// halves; anything else (permissions, a missing table, a read-only server) stops the load with
+/// nothing of the batch committed and a ``LoadError`` that says what to fix.
+///
 /// Used by one task at a time (each writer task owns one).
 final class BatchWriter {
     private let target: LoadTarget
     private let log: @Sendable (String) -> Void
     private var connection: PostgresConnection?
     private var knownMonths: Set<Int64> = []
+    /// Lines per transaction once `statement_timeout` forced a split; grows back after successes.
+    private var linesPerTransaction = Int.max
+    private var successesSinceSplit = 0
 
     init(target: LoadTarget, log: @escaping @Sendable (String) -> Void) {
         self.target = target
@@ -68,32 +81,90 @@ final class BatchWriter {
         connection = nil
     }
 
-    /// Writes `batch`, retrying through lost connections (with backoff, up to the retry window) and
-    /// deadlocks. Never applies a batch twice: a retry first checks whether the batch committed.
+    /// Writes `batch`: in parts when `statement_timeout` taught that whole batches take too long.
+    /// Never applies a batch twice: a retry first checks whether the batch committed.
     func write(_ batch: ValidatedBatch) async throws -> BatchCounts {
+        if let horizon = target.verifiedHorizon {
+            try await horizon.waitVerified(through: batch.raw.endOffset)
+        }
+        let count = batch.raw.lines.count
+        if count > linesPerTransaction {
+            let (first, second) = batch.split(at: count / 2)
+            var counts = try await write(first)
+            counts += try await write(second)
+            return counts
+        }
+        let counts = try await writeWhole(batch)
+        if linesPerTransaction != .max {
+            successesSinceSplit += 1
+            if successesSinceSplit >= 8 {
+                successesSinceSplit = 0
+                linesPerTransaction = linesPerTransaction > Int.max / 2 ? .max : linesPerTransaction * 2
+            }
+        }
+        return counts
+    }
+
+    /// One transaction for the whole batch, retried as its error allows.
+    private func writeWhole(_ batch: ValidatedBatch) async throws -> BatchCounts {
         let deadline = ContinuousClock.now + target.retryWindow
         var backoff = Duration.milliseconds(200)
-        var deadlockRetries = 0
+        var transientRetries = 0
+        var timeouts = 0
+        let name = "batch \(batch.raw.sequence)\(batch.raw.part)"
         while true {
             do {
                 let connection = try await connect()
                 try await ensurePartitions(for: batch, on: connection)
                 return try await writeOnce(batch, on: connection)
-            } catch let error as PostgresError where error.isConnectionFailure {
-                await close()
-                knownMonths.removeAll()
-                guard ContinuousClock.now + backoff < deadline else {
-                    throw LoadError("gave up on batch \(batch.raw.sequence) after retrying for \(target.retryWindow): \(error.description)")
+            } catch let error as PostgresError {
+                switch error.recovery {
+                case .reconnect:
+                    await close()
+                    knownMonths.removeAll()
+                    guard ContinuousClock.now + backoff < deadline else {
+                        throw LoadError("gave up on \(name) after retrying for \(target.retryWindow): \(error.description)")
+                    }
+                    log("connection lost (\(error.description)); retrying \(name) in \(backoff)")
+                    try await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, .seconds(5))
+                case .retry:
+                    transientRetries += 1
+                    guard transientRetries <= 30, ContinuousClock.now + backoff < deadline else {
+                        throw LoadError("gave up on \(name) after \(transientRetries) tries: \(error.description)")
+                    }
+                    log("\(name): \(error.description); retrying in \(backoff)")
+                    try await Task.sleep(for: backoff + .milliseconds(Int.random(in: 0...100)))
+                    backoff = min(backoff * 2, .seconds(5))
+                case .statementTimeout:
+                    timeouts += 1
+                    let lines = batch.raw.lines.count
+                    if timeouts == 1 {
+                        log("\(name): \(error.description); retrying once as it is")
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 50...200)))
+                        continue
+                    }
+                    guard lines > 1 else {
+                        throw LoadError(error, advice: await advice(for: error))
+                    }
+                    linesPerTransaction = min(linesPerTransaction, max(1, lines / 2))
+                    successesSinceSplit = 0
+                    log("\(name): \(error.description) again; writing its \(lines) lines in two transactions")
+                    let (first, second) = batch.split(at: lines / 2)
+                    var counts = try await write(first)
+                    counts += try await write(second)
+                    return counts
+                case .rowData, .stop:
+                    throw LoadError(error, advice: await advice(for: error))
                 }
-                log("connection lost (\(error.description)); retrying batch \(batch.raw.sequence) in \(backoff)")
-                try await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
-            } catch let error as PostgresError where (error.sqlState == "40P01" || error.sqlState == "40001") && deadlockRetries < 20 {
-                deadlockRetries += 1
-                log("batch \(batch.raw.sequence): \(error.description); retrying")
-                try await Task.sleep(for: .milliseconds(Int.random(in: 10...100)))
             }
         }
+    }
+
+    /// What the operator should do about an error that stops the load.
+    private func advice(for error: PostgresError) async -> String {
+        let role = await connection?.endpoint.roleName ?? "the loader's role"
+        return LoadError.advice(for: error, role: role)
     }
 
     private func connect() async throws -> PostgresConnection {
@@ -126,7 +197,7 @@ final class BatchWriter {
     }
 
     private func writeOnce(_ batch: ValidatedBatch, on connection: PostgresConnection) async throws -> BatchCounts {
-        let batchID = "\(target.runID)-\(batch.raw.sequence)"
+        let batchID = "\(target.runID)-\(batch.raw.sequence)\(batch.raw.part)"
         try await connection.execute(unsafeSQL: "BEGIN")
         do {
             // After a lost connection the COMMIT may have landed: then this batch is done.
@@ -197,12 +268,20 @@ final class BatchWriter {
                         \(batch.raw.startOffset), \(batch.raw.endOffset))
                 """)
             if target.checkpointed {
+                // Two loaders of one input may cut it into different batches: a range keeps its
+                // farthest end, and the fingerprint of that end.
                 try await connection.query("""
-                    INSERT INTO load_checkpoints (source, start_offset, end_offset, end_line, batch_id)
-                    VALUES (\(target.source), \(batch.raw.startOffset), \(batch.raw.endOffset), \(batch.raw.lines.last?.number ?? 0), \(batchID))
-                    ON CONFLICT (source, start_offset) DO UPDATE
-                    SET end_offset = GREATEST(load_checkpoints.end_offset, EXCLUDED.end_offset),
+                    INSERT INTO load_checkpoints (tenant_id, contract, source, start_offset, end_offset, end_line, batch_id,
+                                                  file_device, file_inode, end_fingerprint)
+                    VALUES (\(target.tenant), \(target.contract.rawValue), \(target.source), \(batch.raw.startOffset),
+                            \(batch.raw.endOffset), \(batch.raw.lines.last?.number ?? 0), \(batchID),
+                            \(target.identity?.storedDevice), \(target.identity?.storedInode), \(PostgresBytes(batch.raw.endFingerprint)))
+                    ON CONFLICT (tenant_id, contract, source, start_offset) DO UPDATE
+                    SET end_fingerprint = CASE WHEN EXCLUDED.end_offset >= load_checkpoints.end_offset
+                                               THEN EXCLUDED.end_fingerprint ELSE load_checkpoints.end_fingerprint END,
+                        end_offset = GREATEST(load_checkpoints.end_offset, EXCLUDED.end_offset),
                         end_line = GREATEST(load_checkpoints.end_line, EXCLUDED.end_line),
+                        file_device = EXCLUDED.file_device, file_inode = EXCLUDED.file_inode,
                         batch_id = EXCLUDED.batch_id, committed_at = now()
                     """)
             }
@@ -254,7 +333,7 @@ final class BatchWriter {
             try await copy(batch, positions: positions, batchID: batchID, on: connection)
             try await connection.execute(unsafeSQL: "RELEASE SAVEPOINT sluice_copy")
             return []
-        } catch let error as PostgresError where error.code == .server && !error.isConnectionFailure {
+        } catch let error as PostgresError where error.recovery == .rowData {
             try await connection.execute(unsafeSQL: "ROLLBACK TO SAVEPOINT sluice_copy; RELEASE SAVEPOINT sluice_copy")
             if positions.count == 1 {
                 log("batch \(batch.raw.sequence): line \(batch.raw.lines[batch.accepted[positions[0]].lineIndex].number) refused by PostgreSQL: \(error.description)")
@@ -307,28 +386,28 @@ final class BatchWriter {
             FROM unnest(\(PostgresInt64Array(lines.map(\.number)))::int8[], \(PostgresInt64Array(lines.map(\.offset)))::int8[],
                         \(PostgresByteaArray(rejections.map { batch.raw.lineBytes($0.lineIndex) }))::bytea[],
                         \(rejections.map { FieldError.jsonArray($0.errors) })::text[]) AS r(line, off, raw, errors)
-            ON CONFLICT (source, byte_offset) DO NOTHING
+            ON CONFLICT (tenant_id, contract, source, byte_offset, raw_digest) DO NOTHING
             """)
     }
 
     /// Replay: lines that passed (loaded or duplicate) are marked replayed; the others keep waiting
-    /// with today's reasons.
+    /// with today's reasons. Matched by their ids in `rejected_events`.
     private func updateReplayed(batch: ValidatedBatch, stillRejected: [ValidatedBatch.Rejection], batchID: String,
                                 on connection: PostgresConnection) async throws {
         let failed = Set(stillRejected.map(\.lineIndex))
-        let passed = batch.raw.lines.indices.filter { !failed.contains($0) }.map { batch.raw.lines[$0].offset }
+        let passed = batch.raw.lines.indices.filter { !failed.contains($0) }.map { batch.raw.rejectIDs[$0] }
         if !passed.isEmpty {
             try await connection.query("""
                 UPDATE rejected_events SET replayed_at = now(), replay_batch_id = \(batchID)
-                WHERE source = \(target.source) AND byte_offset = ANY(\(PostgresInt64Array(passed))::int8[])
+                WHERE id = ANY(\(PostgresInt64Array(passed))::int8[])
                 """)
         }
         guard !stillRejected.isEmpty else { return }
         try await connection.query("""
             UPDATE rejected_events AS r SET errors = u.errors::jsonb
-            FROM unnest(\(PostgresInt64Array(stillRejected.map { batch.raw.lines[$0.lineIndex].offset }))::int8[],
-                        \(stillRejected.map { FieldError.jsonArray($0.errors) })::text[]) AS u(off, errors)
-            WHERE r.source = \(target.source) AND r.byte_offset = u.off
+            FROM unnest(\(PostgresInt64Array(stillRejected.map { batch.raw.rejectIDs[$0.lineIndex] }))::int8[],
+                        \(stillRejected.map { FieldError.jsonArray($0.errors) })::text[]) AS u(id, errors)
+            WHERE r.id = u.id
             """)
     }
 
@@ -344,8 +423,48 @@ final class BatchWriter {
     }
 }
 
-/// A load failure worded for the operator.
+/// A load failure worded for the operator: what happened and what to do about it.
 public struct LoadError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    init(_ error: PostgresError, advice: String) {
+        self.description = advice.isEmpty ? error.description : "\(error.description): \(advice)"
+    }
+
+    /// What to fix, for the errors that stop a load.
+    static func advice(for error: PostgresError, role: String) -> String {
+        // A failed connection's description already says what to do.
+        guard error.code == .server else { return "" }
+        let message = error.message
+        switch error.sqlState ?? "" {
+        case "42501":
+            let retry = "nothing of this batch was committed, so run the same command again once fixed"
+            if message.hasPrefix("must be owner of") || message.contains("for schema") {
+                // Creating a month's partition: only the owner of `events` may.
+                return "role \"\(role)\" may not create the monthly partitions this batch needs; create them ahead as the owner (`sluice partitions ensure --months-ahead 3`, e.g. from cron) or load as the owner; \(retry)"
+            }
+            let object = message.range(of: " for ").map { String(message[$0.upperBound...]) } ?? "the table named above"
+            let privileges = object.hasPrefix("function") ? "EXECUTE" : "SELECT, INSERT, UPDATE, DELETE"
+            return "grant \(privileges) on \(object) to role \"\(role)\", or connect as a role that has them (the one that ran `sluice migrate` does); \(retry)"
+        case "42P01", "42883", "42703":
+            return "this database is not migrated for this version of sluice: run `sluice migrate` first"
+        case "25006":
+            return "the server is read-only (a standby?): point DATABASE_URL at the primary"
+        case "57014":
+            return "statement_timeout cancels even a one-line batch: raise it for role \"\(role)\" (ALTER ROLE \"\(role)\" SET statement_timeout = '60s') or for the database; nothing of it was committed"
+        case "3D000", "28000", "28P01":
+            return ""
+        default:
+            return "nothing of the batch was committed and its lines stay unread; fix the cause and run the same command again"
+        }
+    }
+}
+
+extension String {
+    /// The user of a `postgres://user@host:port/db` endpoint.
+    var roleName: String? {
+        guard let scheme = range(of: "://"), let at = self[scheme.upperBound...].firstIndex(of: "@") else { return nil }
+        return String(self[scheme.upperBound..<at])
+    }
 }

@@ -13,6 +13,12 @@ public struct LoadSummary: Sendable, Equatable {
     public var batches = 0
     public var bytes: Int64 = 0
     public var seconds = 0.0
+    /// What the operator should know about particular inputs (rereads, unread last lines, skips).
+    public var notes: [LoadNote] = []
+    /// The load stopped early on SIGINT/SIGTERM; the counts are what committed.
+    public var interrupted = false
+
+    public init() {}
 
     mutating func add(_ counts: BatchCounts, bytes: Int64) {
         read += counts.read
@@ -24,10 +30,108 @@ public struct LoadSummary: Sendable, Equatable {
         self.bytes += bytes
     }
 
+    /// The `--json` object: `read, loaded, duplicates, rejected, sampled_out, batches, seconds`, then
+    /// the notes by kind (always present, possibly empty) and `extra` members (e.g. `"error"`).
+    public func json(extra: [(String, String)] = []) -> String {
+        func array(_ kind: LoadNote.Kind) -> String {
+            "[" + notes.filter { $0.kind == kind }.map(\.json).joined(separator: ",") + "]"
+        }
+        var text = "{\"read\":\(read),\"loaded\":\(loaded),\"duplicates\":\(duplicates),\"rejected\":\(rejected),"
+            + "\"sampled_out\":\(sampledOut),\"batches\":\(batches),\"seconds\":\(String(format: "%.3f", seconds)),"
+            + "\"reread_from_start\":\(array(.rereadFromStart)),\"incomplete_last_lines\":\(array(.incompleteLastLine)),"
+            + "\"skipped\":\(array(.skipped)),\"resumed_unverified\":\(array(.resumedUnverified))"
+        if interrupted { text += ",\"interrupted\":true" }
+        for (key, value) in extra { text += ",\(JSONText.quoted(key)):\(JSONText.quoted(value))" }
+        return text + "}"
+    }
+
     /// The `--json` object of DESIGN.md.
-    public var json: String {
-        "{\"read\":\(read),\"loaded\":\(loaded),\"duplicates\":\(duplicates),\"rejected\":\(rejected),"
-            + "\"sampled_out\":\(sampledOut),\"batches\":\(batches),\"seconds\":\(String(format: "%.3f", seconds))}"
+    public var json: String { json() }
+}
+
+/// Something the operator should know about one input of a load.
+public struct LoadNote: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The input was not what its checkpoint recorded (rotated, truncated, rewritten): read from its start.
+        case rereadFromStart
+        /// Its last line has no newline and no closed JSON value yet: left for the next run.
+        case incompleteLastLine
+        /// Not loaded: inside a directory, and not a regular file.
+        case skipped
+        /// Resumed at a checkpoint written before checkpoints had fingerprints.
+        case resumedUnverified
+    }
+
+    public var kind: Kind
+    public var source: String
+    public var reason: String
+    /// For an incomplete last line: its line number and length in bytes.
+    public var line: Int64?
+    public var bytes: Int64?
+
+    public var text: String {
+        switch kind {
+        case .rereadFromStart: "\(source): \(reason); read it from the start (lines loaded before count as duplicates)"
+        case .incompleteLastLine: "\(source): incomplete last line left for the next run (line \(line ?? 0), \(bytes ?? 0) bytes without a newline; --final loads it as it is)"
+        case .skipped: "\(source): skipped, \(reason)"
+        case .resumedUnverified: "\(source): \(reason)"
+        }
+    }
+
+    var json: String {
+        switch kind {
+        case .incompleteLastLine:
+            "{\"source\":\(JSONText.quoted(source)),\"line\":\(line ?? 0),\"bytes\":\(bytes ?? 0)}"
+        case .skipped:
+            "{\"input\":\(JSONText.quoted(source)),\"reason\":\(JSONText.quoted(reason))}"
+        case .rereadFromStart, .resumedUnverified:
+            "{\"source\":\(JSONText.quoted(source)),\"reason\":\(JSONText.quoted(reason))}"
+        }
+    }
+}
+
+/// A load that stopped on an error: what committed before it, and what to do.
+public struct LoadFailure: Error, CustomStringConvertible {
+    public var summary: LoadSummary
+    public var reason: String
+    public var description: String { reason }
+}
+
+/// Asks a running load to stop: no more input is read, batches being written commit, the rest is
+/// left for the next run. Safe to call from a signal handler's queue.
+///
+/// `@unchecked Sendable`: `requested` and `handlers` are touched only under `lock`.
+public final class LoadStop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+    private var handlers: [@Sendable () -> Void] = []
+
+    public init() {}
+
+    public var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
+
+    public func request() {
+        lock.lock()
+        requested = true
+        let toRun = handlers
+        lock.unlock()
+        for handler in toRun { handler() }
+    }
+
+    /// Runs `handler` when a stop is requested (at once if it already was).
+    func onRequest(_ handler: @escaping @Sendable () -> Void) {
+        lock.lock()
+        if requested {
+            lock.unlock()
+            handler()
+            return
+        }
+        handlers.append(handler)
+        lock.unlock()
     }
 }
 
@@ -36,14 +140,20 @@ public struct LoadOptions: Sendable {
     public var connectionString: String
     public var contract: Contract = .pocm
     public var tenant: String = "default"
-    /// The checkpoint identity; defaults to each file's absolute path. Unnamed stdin is not checkpointed.
+    /// The checkpoint identity; defaults to each file's absolute path. Streams (stdin, FIFOs) are
+    /// checkpointed only when named.
     public var sourceName: String?
-    /// Files, directories (their files, sorted) or `-` for stdin.
+    /// Files, directories (their regular files, sorted) or `-` for stdin.
     public var inputs: [String] = ["-"]
     public var writers = 2
     public var limits = Batcher.Limits()
     public var restart = false
+    /// Take an unterminated last line of a regular file as it is (the file is complete).
+    public var finalInput = false
+    /// How long a batch keeps retrying a lost connection mid-load.
     public var retryWindow: Duration = .seconds(600)
+    /// How long the first connection waits for a server that refuses connections.
+    public var startRetryWindow: Duration = .seconds(10)
     /// Key material (from the environment); the actions, sampling and opt-outs come from the
     /// policy tables.
     public var privacy = PrivacyPolicy()
@@ -66,59 +176,113 @@ public struct LoadJob: Sendable {
     /// Loads every input in order.
     /// - Parameters:
     ///   - progress: called after each committed batch with the running totals.
-    ///   - log: one line per notable event (resume point, retry).
+    ///   - log: one line per notable event (resume point, reread, retry).
+    ///   - stop: a stop request ends the load early with what committed (`interrupted`).
+    /// - Throws: ``LoadFailure`` with the totals of what committed and what to do.
     public func run(progress: @escaping @Sendable (LoadSummary) -> Void = { _ in },
-                    log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> LoadSummary {
+                    log: @escaping @Sendable (String) -> Void = { _ in },
+                    stop: LoadStop = LoadStop()) async throws -> LoadSummary {
         let started = ContinuousClock.now
-        let files = try Self.expand(options.inputs)
+        let totals = Totals()
+        do {
+            try await runInputs(totals: totals, started: started, progress: progress, log: log, stop: stop)
+        } catch {
+            var summary = await totals.summary
+            summary.seconds = started.duration(to: .now).inSeconds
+            throw LoadFailure(summary: summary, reason: Self.explain(error))
+        }
+        var summary = await totals.summary
+        summary.seconds = started.duration(to: .now).inSeconds
+        summary.interrupted = stop.isRequested
+        return summary
+    }
+
+    /// The operator's wording of an error that ended a load.
+    static func explain(_ error: Error) -> String {
+        switch error {
+        case let error as PostgresError:
+            let advice = LoadError.advice(for: error, role: error.endpoint?.roleName ?? "the loader's role")
+            return advice.isEmpty ? error.description : "\(error.description): \(advice)"
+        case let error as CustomStringConvertible:
+            return error.description
+        default:
+            return "\(error)"
+        }
+    }
+
+    private func runInputs(totals: Totals, started: ContinuousClock.Instant, progress: @escaping @Sendable (LoadSummary) -> Void,
+                           log: @escaping @Sendable (String) -> Void, stop: LoadStop) async throws {
+        let (inputs, skipped) = try Self.expand(options.inputs)
+        for note in skipped {
+            log(note.text)
+            await totals.note(note)
+        }
         let oldest = try await withConnection(log: log) { try await AcceptedWindow.oldestOccurredAt(on: $0) }
         let tenant = options.tenant
         let keys = options.privacy
         let (privacy, sampling, optOut) = try await withConnection(log: log) {
             try await PolicyStore(connection: $0).context(tenant: tenant, keys: keys)
         }
-        let totals = Totals()
         let runID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
 
-        for (index, input) in files.enumerated() {
-            let isStdin = input == "-"
-            let source: String
-            if let name = options.sourceName {
-                source = files.count > 1 ? "\(name):\(input)" : name
-            } else {
-                source = isStdin ? "stdin:\(runID)" : URL(fileURLWithPath: input).standardizedFileURL.path
-            }
-            let checkpointed = !isStdin || options.sourceName != nil
+        for (index, input) in inputs.enumerated() {
+            if stop.isRequested { return }
+            let source = sourceName(of: input, among: inputs.count, runID: String(runID))
+            let checkpointed = input.kind != .stream || options.sourceName != nil
+            let key = CheckpointKey(tenant: options.tenant, contract: options.contract, source: source)
             let restart = options.restart
-            let start: LineReader.Position = try await withConnection(log: log) { connection in
+            let saved: SavedCheckpoint? = checkpointed ? try await withConnection(log: log) { connection in
                 let store = CheckpointStore(connection: connection)
-                if restart && checkpointed { try await store.reset(source: source) }
-                return checkpointed ? try await store.resumePosition(source: source) : .init(offset: 0, line: 0)
+                if restart { try await store.reset(key) }
+                return restart ? nil : try await store.saved(key)
+            } : nil
+            if !checkpointed && input.path != "-" {
+                log("\(input.path) is a stream (not a regular file): it is not checkpointed; name it with --source to resume it")
             }
+
+            let prepared = try await Self.blocking { try PreparedInput.prepare(input, checkpoint: saved) }
+            if let reason = prepared.rereadReason {
+                let note = LoadNote(kind: .rereadFromStart, source: source, reason: reason)
+                log(note.text)
+                await totals.note(note)
+                try await withConnection(log: log) { try await CheckpointStore(connection: $0).reset(key) }
+            } else if prepared.resumedUnverified {
+                let note = LoadNote(kind: .resumedUnverified, source: source,
+                                    reason: "its checkpoint predates fingerprints: resumed at byte \(prepared.start.position.offset) without checking the bytes before it")
+                log(note.text)
+                await totals.note(note)
+            }
+            let start = prepared.start.position
             if start.offset > 0 { log("\(source): resuming after line \(start.line) (byte \(start.offset))") }
 
-            let byteSource = try Self.open(input)
-            let channel = BatchChannel<RawBatch>(capacity: max(2, options.writers))
-            let reader = LineReader(
-                source: byteSource, start: start,
-                configuration: .init(limits: options.limits), channel: channel
-            )
-            let target = LoadTarget(
+            var target = LoadTarget(
                 connectionString: options.connectionString, tenant: options.tenant, contract: options.contract,
                 source: source, checkpointed: checkpointed, runID: "\(runID)-\(index)", retryWindow: options.retryWindow
             )
+            target.identity = prepared.identity
+            if input.kind == .gzipFile {
+                let horizon = VerifiedHorizon()
+                GzipVerifier.start(path: input.path, horizon: horizon)
+                target.verifiedHorizon = horizon
+            }
             var context = NormalizationContext(tenantId: options.tenant, privacy: privacy)
             context.sampling = sampling
             context.optOut = optOut
             context.receivedAt = NormalizationContext.nowMicroseconds()
             let validator = BatchValidator(registry: registry, contract: options.contract, context: context, oldestAcceptedOccurredAt: oldest)
 
+            let channel = BatchChannel<RawBatch>(capacity: max(2, options.writers))
+            var configuration = LineReader.Configuration(limits: options.limits)
+            configuration.lastLineIsFinal = input.kind != .regularFile || options.finalInput
+            let reader = LineReader(source: prepared.source, start: prepared.start, configuration: configuration, channel: channel)
+            stop.onRequest { channel.cancel() }
             reader.run()
+            let writerTarget = target
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<max(1, options.writers) {
                         group.addTask {
-                            let writer = BatchWriter(target: target, log: log)
+                            let writer = BatchWriter(target: writerTarget, log: log)
                             do {
                                 while let raw = await channel.receive() {
                                     let validated = await validator.validate(raw)
@@ -139,24 +303,49 @@ public struct LoadJob: Sendable {
                 }
             } catch {
                 channel.cancel()
-                try? await reader.finish()
+                // The reader may be blocked reading a stream: do not wait for it.
                 throw error
             }
+            // Stopped: the reader may be blocked on a stream that has nothing to say. What committed
+            // is checkpointed; the rest is read by the next run.
+            if stop.isRequested { return }
             try await reader.finish()
+            if let left = reader.leftUnread {
+                let note = LoadNote(kind: .incompleteLastLine, source: source, reason: "incomplete last line", line: left.line, bytes: left.bytes)
+                log(note.text)
+                await totals.note(note)
+            }
             if checkpointed {
-                try await withConnection(log: log) { try await CheckpointStore(connection: $0).compact(source: source) }
+                try await withConnection(log: log) { try await CheckpointStore(connection: $0).compact(key) }
             }
         }
-        var summary = await totals.summary
-        summary.seconds = started.duration(to: .now).inSeconds
-        return summary
     }
 
+    /// The name a source's checkpoint and dead letter go by.
+    private func sourceName(of input: LoadInput, among count: Int, runID: String) -> String {
+        if let name = options.sourceName {
+            return count > 1 ? "\(name):\(input.path)" : name
+        }
+        if input.path == "-" { return "stdin:\(runID)" }
+        let path = URL(fileURLWithPath: input.path).standardizedFileURL.path
+        // An unnamed stream is not checkpointed; its dead letters are this run's.
+        return input.kind == .stream ? "\(path):\(runID)" : path
+    }
 
-    /// Runs `body` on a fresh connection, reconnecting through connection failures (server restart)
-    /// with backoff for up to the retry window, like the writers.
+    /// Runs blocking work (file reads) off the cooperative pool.
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+
+    /// Runs `body` on a fresh connection. A server that refuses connections is waited for, with
+    /// backoff, up to the start window; one that answers "no such database", "no such role" or
+    /// "authentication failed" fails at once: waiting cannot fix that.
     private func withConnection<T: Sendable>(log: @Sendable (String) -> Void, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + options.retryWindow
+        let deadline = ContinuousClock.now + options.startRetryWindow
         var backoff = Duration.milliseconds(200)
         while true {
             do {
@@ -177,29 +366,40 @@ public struct LoadJob: Sendable {
         }
     }
 
-    /// Files as given; directories expand to their regular files in name order; `-` is stdin.
-    static func expand(_ inputs: [String]) throws -> [String] {
-        var files: [String] = []
-        for input in inputs {
-            var isDirectory: ObjCBool = false
-            if input != "-", FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: input).filter { !$0.hasPrefix(".") }.sorted()
+    /// The inputs as given, classified; a directory expands to its regular files (following
+    /// symlinks) in name order, and anything else in it (a FIFO, a socket, a subdirectory) is
+    /// skipped with a note, since reading a FIFO would block the load until someone writes to it.
+    /// An input that does not exist fails the load before anything is read.
+    static func expand(_ paths: [String]) throws -> (inputs: [LoadInput], skipped: [LoadNote]) {
+        var inputs: [LoadInput] = []
+        var skipped: [LoadNote] = []
+        for path in paths {
+            var info = stat()
+            if path != "-", stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
                 for name in names {
-                    let path = (input as NSString).appendingPathComponent(name)
-                    var nested: ObjCBool = false
-                    if FileManager.default.fileExists(atPath: path, isDirectory: &nested), !nested.boolValue { files.append(path) }
+                    let nested = (path as NSString).appendingPathComponent(name)
+                    var nestedInfo = stat()
+                    guard stat(nested, &nestedInfo) == 0 else {
+                        skipped.append(LoadNote(kind: .skipped, source: nested, reason: String(cString: strerror(errno))))
+                        continue
+                    }
+                    switch nestedInfo.st_mode & S_IFMT {
+                    case S_IFREG:
+                        inputs.append(LoadInput(path: nested, kind: nested.hasSuffix(".gz") ? .gzipFile : .regularFile))
+                    case S_IFDIR:
+                        skipped.append(LoadNote(kind: .skipped, source: nested, reason: "a directory (directories are not read recursively)"))
+                    case S_IFIFO:
+                        skipped.append(LoadNote(kind: .skipped, source: nested, reason: "a FIFO (name it as an input of its own to read it as a stream)"))
+                    default:
+                        skipped.append(LoadNote(kind: .skipped, source: nested, reason: "not a regular file"))
+                    }
                 }
             } else {
-                files.append(input)
+                inputs.append(try LoadInput.classify(path))
             }
         }
-        return files
-    }
-
-    static func open(_ input: String) throws -> any ByteSource {
-        if input == "-" { return FileByteSource(standardInput: ()) }
-        let file = try FileByteSource(path: input)
-        return input.hasSuffix(".gz") ? try GzipByteSource(file) : file
+        return (inputs, skipped)
     }
 }
 
@@ -211,6 +411,10 @@ actor Totals {
         summary.add(counts, bytes: bytes)
         summary.seconds = start.duration(to: .now).inSeconds
         return summary
+    }
+
+    func note(_ note: LoadNote) {
+        summary.notes.append(note)
     }
 }
 

@@ -21,6 +21,14 @@ public struct RawBatch: Sendable {
     /// Source byte range this batch covers, newlines included: `[startOffset, endOffset)`.
     public var startOffset: Int64
     public var endOffset: Int64
+    /// ``SourceFingerprint`` of the source's bytes `[0, endOffset)`, recorded with the checkpoint so
+    /// a resume can tell the same file from a rotated or rewritten one. Empty when unknown.
+    public var endFingerprint: [UInt8] = []
+    /// Set when this batch is a part of a batch split to fit `statement_timeout` (`.1`, `.2.1`, …):
+    /// appended to the batch id, so a retried part is still recognized once committed.
+    public var part = ""
+    /// The lines' ids in `rejected_events` when they are replayed from there.
+    public var rejectIDs: [Int64] = []
 
     public init(sequence: Int, startOffset: Int64) {
         self.sequence = sequence
@@ -34,5 +42,25 @@ public struct RawBatch: Sendable {
     public func lineBytes(_ index: Int) -> [UInt8] {
         let line = lines[index]
         return Array(bytes[line.start..<(line.start + line.length)])
+    }
+
+    /// Lines `[0, index)` and `[index, count)` as two batches, each covering its own byte range.
+    /// The first part's end fingerprint is unknown (a resume never starts there unverified).
+    func split(at index: Int) -> (RawBatch, RawBatch) {
+        precondition(index > 0 && index < lines.count, "split inside the batch")
+        var first = self
+        var second = self
+        first.lines = Array(lines[..<index])
+        second.lines = Array(lines[index...])
+        first.endOffset = lines[index].offset
+        first.endFingerprint = []
+        second.startOffset = lines[index].offset
+        first.part += ".1"
+        second.part += ".2"
+        if !rejectIDs.isEmpty {
+            first.rejectIDs = Array(rejectIDs[..<index])
+            second.rejectIDs = Array(rejectIDs[index...])
+        }
+        return (first, second)
     }
 }

@@ -26,18 +26,20 @@ public struct RejectStore: Sendable {
         public var errorsJSON: String
     }
 
-    /// The most recent rejects, newest first.
-    public func list(source: String?, includeReplayed: Bool, limit: Int) async throws -> [Reject] {
+    /// The most recent rejects, newest first, and how many match in all.
+    public func list(tenant: String? = nil, source: String?, includeReplayed: Bool, limit: Int) async throws -> (rejects: [Reject], total: Int) {
         let connection = try await PostgresConnection.connect(connectionString)
         defer { Task { await connection.close() } }
         let rows = try await connection.query("""
             SELECT id, tenant_id, source, line_number, byte_offset, contract, batch_id, received_at, replayed_at,
-                   substring(raw FROM 1 FOR 300) AS raw, errors::text AS errors
+                   substring(raw FROM 1 FOR 300) AS raw, errors::text AS errors, count(*) OVER () AS total
             FROM rejected_events
-            WHERE (\(source)::text IS NULL OR source = \(source)) AND (\(includeReplayed) OR replayed_at IS NULL)
+            WHERE (\(tenant)::text IS NULL OR tenant_id = \(tenant)) AND (\(source)::text IS NULL OR source = \(source))
+              AND (\(includeReplayed) OR replayed_at IS NULL)
             ORDER BY id DESC LIMIT \(limit)
             """)
-        return try rows.map(Self.reject)
+        let total = try rows.first?.decode("total", as: Int.self) ?? 0
+        return (try rows.map(Self.reject), total)
     }
 
     /// One reject with its full raw bytes.
@@ -75,13 +77,14 @@ public struct RejectStore: Sendable {
     /// Re-validates pending rejects with the current schemas and policies and loads the lines that
     /// now pass, exactly once (same ledger, same batch transaction as `sluice load`).
     /// - Parameter privacy: each tenant's key material; actions and sampling come from the tables.
-    public func replay(source: String?, registry: EventContractRegistry, privacy: @Sendable (String) throws -> PrivacyPolicy,
+    public func replay(tenant: String? = nil, source: String?, registry: EventContractRegistry, privacy: @Sendable (String) throws -> PrivacyPolicy,
                        log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplaySummary {
         let connection = try await PostgresConnection.connect(connectionString)
         defer { Task { await connection.close() } }
         let groups = try await connection.query("""
             SELECT DISTINCT tenant_id, source, contract FROM rejected_events
-            WHERE replayed_at IS NULL AND (\(source)::text IS NULL OR source = \(source))
+            WHERE replayed_at IS NULL AND (\(tenant)::text IS NULL OR tenant_id = \(tenant))
+              AND (\(source)::text IS NULL OR source = \(source))
             ORDER BY source, tenant_id, contract
             """)
         let oldest = try await AcceptedWindow.oldestOccurredAt(on: connection)
@@ -122,6 +125,7 @@ public struct RejectStore: Sendable {
                                                      offset: try row.decode("byte_offset", as: Int64.self), droppedBytes: 0))
                     batch.bytes.append(contentsOf: raw)
                     afterID = try row.decode("id", as: Int64.self)
+                    batch.rejectIDs.append(afterID)
                 }
                 let counts = try await writer.write(await validator.validate(batch))
                 summary.examined += counts.read

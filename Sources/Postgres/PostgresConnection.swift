@@ -56,11 +56,14 @@ public actor PostgresConnection {
         guard PQstatus(conn) == CONNECTION_OK else {
             let raw = PQerrorMessage(conn).map { String(cString: $0) } ?? "unknown error"
             PQfinish(conn)
-            throw PostgresError(
+            var error = PostgresError(
                 code: .connectionFailed,
                 message: Redaction.connectionAdvice(for: Redaction.redact(raw, connectionString: connectionString)),
+                sqlState: ConnectionRefusal.inferredSQLState(libpqMessage: raw),
                 endpoint: endpoint
             )
+            error.malformedConnectionString = ConnectionRefusal.isMalformedConnectionString(libpqMessage: raw)
+            throw error
         }
         handle = conn
         // Timestamps are exchanged in binary, but `now()::date`, `date_trunc` and the partition

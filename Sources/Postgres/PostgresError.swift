@@ -72,12 +72,61 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         self.statement = statement
     }
 
-    /// True when the connection itself failed: SQLSTATE class 08, an administrator or crash shutdown
-    /// (57P01–57P03), or a socket error seen by libpq. The operation may be retried on a new connection.
+    /// True when the connection itself failed in a way a new connection may heal: SQLSTATE class 08,
+    /// an administrator or crash shutdown (57P01–57P03), or a socket error seen by libpq. The
+    /// operation may be retried on a new connection. A connection refused for a reason that no wait
+    /// heals (no such database, role or password: see ``isPermanentConnectionFailure``) is not one.
     public var isConnectionFailure: Bool {
+        if isPermanentConnectionFailure { return false }
         if code == .connectionFailed || code == .connectionLost || code == .closed { return true }
         guard let sqlState else { return false }
         return sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
+    }
+
+    /// The server refused the connection for a reason that retrying cannot heal: the database does
+    /// not exist (3D000), the role does not exist or may not log in, or authentication failed
+    /// (class 28). Fix the URL, the role or pg_hba.conf.
+    /// libpq exposes no SQLSTATE for a failed connection, so `PostgresConnection.connect` infers one
+    /// from the server's message (``ConnectionRefusal``) when it recognizes it; a malformed
+    /// connection string is permanent too.
+    public var isPermanentConnectionFailure: Bool {
+        guard code == .connectionFailed else { return false }
+        if malformedConnectionString { return true }
+        guard let sqlState else { return false }
+        return sqlState == "3D000" || sqlState.hasPrefix("28")
+    }
+
+    /// The connection string itself could not be parsed (set by `connect`).
+    public var malformedConnectionString = false
+
+    /// What a writer should do about this error; see ``Recovery``.
+    public var recovery: Recovery {
+        if isConnectionFailure { return .reconnect }
+        guard code == .server, let sqlState else { return .stop }
+        if sqlState == "57014" { return .statementTimeout }
+        // Deadlock, serialization failure; insufficient resources (disk full, out of memory, too many
+        // connections); a lock not available right now (55P03).
+        if sqlState == "40P01" || sqlState == "40001" || sqlState.hasPrefix("53") || sqlState == "55P03" { return .retry }
+        // Data exceptions (22), integrity constraint violations (23), a value too large to index (54000):
+        // the row's own fault.
+        if sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState == "54000" { return .rowData }
+        return .stop
+    }
+
+    /// How to react to an error, by what caused it: the row, the moment, or the set-up.
+    public enum Recovery: Sendable, Equatable {
+        /// The connection is gone but may come back: reconnect with backoff and retry.
+        case reconnect
+        /// A transient condition of the server (deadlock, serialization, resources): retry the
+        /// transaction after a pause.
+        case retry
+        /// `statement_timeout` cancelled a statement: retry, then with less work per statement.
+        case statementTimeout
+        /// The data of a row was refused (SQLSTATE classes 22 and 23, 54000): the row's own fault.
+        case rowData
+        /// Anything else (permissions, a missing table, a read-only server, a bug): retrying will
+        /// not help; stop and say what to fix.
+        case stop
     }
 
     public var description: String {

@@ -74,6 +74,8 @@ enum Redaction {
         // already says that, keep the reason.
         var reason = lines.first ?? "unknown error"
         if let failed = reason.range(of: "failed: ") { reason = String(reason[failed.upperBound...]) }
+        // The server's severity adds nothing to "cannot connect".
+        if reason.hasPrefix("FATAL:") { reason = reason.dropFirst("FATAL:".count).trimmingCharacters(in: .whitespaces) }
         let lower = reason.lowercased()
         if lower.contains("connection refused") || lower.contains("no such file or directory") {
             return "\(lower.contains("refused") ? "connection refused" : reason) (is the server running? start the embedded one with `sluice db start`, or set DATABASE_URL or the PG* variables)"

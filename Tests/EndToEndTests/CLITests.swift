@@ -94,4 +94,31 @@ struct CLITests {
         #expect(noSuchFlag.status == 2)
         #expect(noSuchFlag.stderr.contains("sluice migrate --help"))
     }
+
+    @Test("--source must be printable text; rejects list and show escape control characters in what they print")
+    func sourceNamesAndEscaping() async throws {
+        for bad in ["", "evil\u{1B}[2Jname", "line\nbreak", String(repeating: "x", count: 256)] {
+            let outcome = try await SluiceCLI.run(["load", "--source", bad, "-"], environment: ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/x"])
+            #expect(outcome.status == 2, "--source \(bad.debugDescription): \(outcome.combined)")
+            #expect(outcome.stderr.contains("--source"))
+        }
+        try await TestDatabase.withFresh { url in
+            let env = ["DATABASE_URL": url]
+            #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+            // A reject stored with hostile text in every printed field (e.g. by an older version).
+            let connection = try await PostgresConnection.connect(url)
+            try await connection.query("""
+                INSERT INTO rejected_events (tenant_id, source, batch_id, line_number, byte_offset, contract, raw, errors)
+                VALUES ('t\u{1B}[31m', 'src\u{1B}]0;title\u{07}', 'b\u{1B}1', 1, 0, 'pocm', '\\x1b5b324a'::bytea,
+                        '[{"field":"/a","message":"bad \\u001b[2J value"}]')
+                """)
+            await connection.close()
+            for arguments in [["rejects", "list"], ["rejects", "show", "1"]] {
+                let outcome = try await SluiceCLI.run(arguments, environment: env)
+                #expect(outcome.status == 0, "\(outcome.combined)")
+                #expect(!outcome.stdout.contains("\u{1B}") && !outcome.stdout.contains("\u{07}"), "\(arguments): \(outcome.stdout.debugDescription)")
+                #expect(outcome.stdout.contains("\\x1B"), "\(outcome.stdout)")
+            }
+        }
+    }
 }

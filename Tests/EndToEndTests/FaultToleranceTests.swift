@@ -96,6 +96,32 @@ struct FaultToleranceTests {
     }
 }
 
+extension FaultToleranceTests {
+    @Test("SIGTERM and SIGINT mid-load: the summary of what committed, exit 143/130; a re-run gives the exact set", arguments: [SIGTERM, SIGINT])
+    func signalStops(signal: Int32) async throws {
+        let (input, keys, invalid) = try Self.input()
+        try await TestDatabase.withFresh { url in
+            let env = ["DATABASE_URL": url]
+            #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+            let (stopped, wasRunning) = try await SluiceCLI.runSignalled(
+                ["load", "--json", "--batch-rows", "2000", input.path], environment: env, signal: signal, after: .milliseconds(900))
+            #expect(wasRunning, "the load finished before the signal; the test did not exercise a stop")
+            #expect(stopped.status == 128 + signal, "\(stopped.combined.suffix(2000))")
+            #expect(stopped.stderr.contains("stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM")"), "\(stopped.stderr)")
+            // The summary printed is what committed.
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(stopped.stdout.utf8)) as? [String: Any], "\(stopped.stdout)")
+            let connection = try await PostgresConnection.connect(url)
+            let committed = try await connection.query("SELECT count(*) AS n FROM events")[0].decode("n", as: Int.self)
+            await connection.close()
+            #expect(summary["loaded"] as? Int == committed)
+            #expect(committed < keys.count, "everything loaded before the signal")
+            let final = try await SluiceCLI.run(["load", "--json", "--batch-rows", "2000", input.path], environment: env)
+            #expect(final.status == 0, "\(final.combined)")
+            try await Self.verify(url, keys: keys, invalid: invalid)
+        }
+    }
+}
+
 enum ProcessHelpers {
     static func runBlocking(_ path: String, _ arguments: [String]) throws -> Int32 {
         let process = Process()

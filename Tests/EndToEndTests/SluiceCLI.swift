@@ -31,61 +31,33 @@ struct SluiceCLI {
     /// Runs `sluice arguments…` with `environment` added to a clean environment (no DATABASE_URL or
     /// PG* from the caller), in the repository root, and waits for it without blocking a thread.
     static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        process.environment = cleanEnvironment(adding: environment)
-
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("out")
-        let errURL = scratch.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
+        let process = makeProcess(arguments, environment: environment)
+        let output = try CapturedOutput(process)
         if let stdin {
-            let inURL = scratch.appendingPathComponent("in")
+            let inURL = output.scratch.appendingPathComponent("in")
             try Data(stdin.utf8).write(to: inURL)
             process.standardInput = try FileHandle(forReadingFrom: inURL)
-        } else {
-            process.standardInput = FileHandle.nullDevice
         }
-
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try out.close()
-        try err.close()
-        return Outcome(
-            status: status,
-            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        )
+        let status = try await wait(for: process)
+        return output.outcome(status: status)
     }
 
-    /// Starts `sluice arguments…`, sends SIGKILL after `delay`, and reports whether it was still
-    /// running then (true) or had already finished.
-    static func runKilled(_ arguments: [String], environment: [String: String], after delay: Duration) async throws -> (killed: Bool, status: Int32) {
+    /// The `sluice` process for `arguments`, in the repository root, with a clean environment and
+    /// no standard input.
+    static func makeProcess(_ arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
         process.environment = cleanEnvironment(adding: environment)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        let finished = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, Error>) in
+        return process
+    }
+
+    /// Starts `process` and waits for its exit without blocking a thread; `whileRunning` is called
+    /// once it started (to signal it, say).
+    static func wait(for process: Process, whileRunning: @escaping @Sendable (Int32) async -> Void = { _ in }) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, Error>) in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
                 try process.run()
@@ -94,11 +66,81 @@ struct SluiceCLI {
                 continuation.resume(throwing: error)
                 return
             }
-            Task {
-                try? await Task.sleep(for: delay)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            }
+            let pid = process.processIdentifier
+            Task { await whileRunning(pid) }
+        }
+    }
+
+    /// Starts `sluice arguments…`, sends SIGKILL after `delay`, and reports whether it was still
+    /// running then (true) or had already finished.
+    static func runKilled(_ arguments: [String], environment: [String: String], after delay: Duration) async throws -> (killed: Bool, status: Int32) {
+        let process = makeProcess(arguments, environment: environment)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let finished = try await wait(for: process) { pid in
+            try? await Task.sleep(for: delay)
+            kill(pid, SIGKILL)
         }
         return (process.terminationReason == .uncaughtSignal, finished)
     }
+
+    /// Starts `sluice arguments…`, sends `signal` after `delay`, and waits for it to exit
+    /// (at most `limit` more, then SIGKILL). Returns what it printed, its status, and whether it was
+    /// still running when signalled.
+    static func runSignalled(_ arguments: [String], environment: [String: String], signal: Int32, after delay: Duration,
+                             limit: Duration = .seconds(30)) async throws -> (outcome: Outcome, stillRunningAtSignal: Bool) {
+        let process = makeProcess(arguments, environment: environment)
+        let output = try CapturedOutput(process)
+        let box = SignalledBox()
+        let status = try await wait(for: process) { pid in
+            try? await Task.sleep(for: delay)
+            // kill(pid, 0) succeeds while the process exists (it is not reaped before the handler runs).
+            box.set(kill(pid, 0) == 0 && !box.exited)
+            kill(pid, signal)
+            try? await Task.sleep(for: limit)
+            if !box.exited { kill(pid, SIGKILL) }
+        }
+        box.markExited()
+        return (output.outcome(status: status), box.value)
+    }
+}
+
+/// A process's stdout and stderr, captured in files of a scratch directory (pipes could fill up).
+final class CapturedOutput {
+    let scratch: URL
+    private let outURL: URL
+    private let errURL: URL
+
+    init(_ process: Process) throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        outURL = scratch.appendingPathComponent("out")
+        errURL = scratch.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    func outcome(status: Int32) -> SluiceCLI.Outcome {
+        SluiceCLI.Outcome(status: status,
+                          stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    }
+}
+
+/// Whether a process was still running when signalled, and whether it has exited since.
+final class SignalledBox: @unchecked Sendable {
+    // @unchecked Sendable: `stored` and `ended` are only touched under `lock`.
+    private let lock = NSLock()
+    private var stored = false
+    private var ended = false
+    func set(_ value: Bool) { lock.lock(); stored = value; lock.unlock() }
+    var value: Bool { lock.lock(); defer { lock.unlock() }; return stored }
+    func markExited() { lock.lock(); ended = true; lock.unlock() }
+    var exited: Bool { lock.lock(); defer { lock.unlock() }; return ended }
 }

@@ -121,7 +121,7 @@ struct LoadJobTests {
         let lines = (0..<2_000).map { LoaderFixture.cartLine(key: "g\($0)") }
         let plain = try LoaderFixture.writeInput(lines, name: "events.ndjson")
         let gzipped = plain.deletingLastPathComponent().appendingPathComponent("events.ndjson.gz")
-        let status = try runProcess("/bin/gzip", ["-k", plain.path])
+        let status = try LoaderFixture.run("/bin/gzip", ["-k", plain.path])
         #expect(status == 0)
         #expect(FileManager.default.fileExists(atPath: gzipped.path))
         try await LoaderFixture.withMigratedDatabase { url in
@@ -152,14 +152,5 @@ struct LoadJobTests {
             #expect(try ledger.decode("n", as: Int.self) == 0)
             await check.close()
         }
-    }
-
-    private func runProcess(_ path: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

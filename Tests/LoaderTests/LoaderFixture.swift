@@ -66,4 +66,39 @@ enum LoaderFixture {
         defer { Task { await connection.close() } }
         return try await connection.query(query)[0][0].decode(Int.self)
     }
+
+    /// Runs a program and returns its exit status.
+    static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Writes `bytes` into the FIFO at `path` from a thread of its own (opening a FIFO blocks until
+    /// a reader opens it). A reader that stops early makes the write fail, never kill the process.
+    /// Wait on the returned semaphore before feeding the FIFO again, or two writers interleave.
+    @discardableResult
+    static func feedFIFO(_ path: String, _ bytes: [UInt8]) -> DispatchSemaphore {
+        signal(SIGPIPE, SIG_IGN)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { done.signal() }
+            let descriptor = open(path, O_WRONLY)
+            guard descriptor >= 0 else { return }
+            var written = 0
+            while written < bytes.count {
+                let count = bytes.withUnsafeBytes { buffer in
+                    write(descriptor, buffer.baseAddress! + written, bytes.count - written)
+                }
+                if count <= 0 { break }
+                written += count
+            }
+            close(descriptor)
+        }
+        thread.start()
+        return done
+    }
 }

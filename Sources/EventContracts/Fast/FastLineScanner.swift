@@ -215,8 +215,7 @@ struct FastLineScanner {
 
     /// `5.0` and `5e2` are integers in JSON Schema (as ``JSONView/isInteger(_:)``).
     static func isIntegral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let value = JSONView.parseDouble(text)
-        return value.isFinite && value.rounded(.towardZero) == value
+        JSONBytes.isIntegral(text)
     }
 
     /// Reads the string whose opening quote is at `quote` (strict UTF-8, no control characters;

@@ -323,6 +323,52 @@ struct JSONTapeReader {
 /// Byte-level pieces shared by ``JSONTapeReader`` and the fast path (``FastLineScanner``), so
 /// both accept exactly the same strings.
 enum JSONBytes {
+    /// Whether a valid JSON number's text denotes an integer, decided exactly on its digits:
+    /// `-12`, `5.0`, `5e2`, `1.5e1` and `1200e-2` are integers; `2.0000000000000000001` and `15e-1`
+    /// are not. (Through a Double, the first of those would round to 2 and pass.)
+    static func isIntegral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = text.count
+        if index < count, text[index] == UInt8(ascii: "-") { index += 1 }
+        let integerStart = index
+        while index < count, text[index] &- 48 < 10 { index += 1 }
+        let integerEnd = index
+        var fractionStart = index
+        var fractionEnd = index
+        if index < count, text[index] == UInt8(ascii: ".") {
+            index += 1
+            fractionStart = index
+            while index < count, text[index] &- 48 < 10 { index += 1 }
+            fractionEnd = index
+        }
+        var exponent = 0
+        if index < count, text[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            var negative = false
+            if index < count, text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+") {
+                negative = text[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            while index < count, text[index] &- 48 < 10 {
+                // Saturate: an exponent beyond any digit count decides the same way as a huge one.
+                exponent = min(exponent * 10 + Int(text[index] - 48), 1 << 40)
+                index += 1
+            }
+            if negative { exponent = -exponent }
+        }
+        // The digits as one string D = integer digits + fraction digits; the decimal point sits
+        // after `point` of them. The value is an integer when every digit at or after the point is 0.
+        let integerDigits = integerEnd - integerStart
+        let point = integerDigits + exponent
+        let totalDigits = integerDigits + (fractionEnd - fractionStart)
+        if point >= totalDigits { return true }
+        for digitIndex in max(0, point)..<totalDigits {
+            let position = digitIndex < integerDigits ? integerStart + digitIndex : fractionStart + digitIndex - integerDigits
+            if text[position] != UInt8(ascii: "0") { return false }
+        }
+        return true
+    }
+
     enum NumberScan {
         /// One past the number's last byte; `integer` when written without fraction or exponent.
         case valid(end: Int, integer: Bool)

@@ -96,12 +96,12 @@ struct JSONView {
         return JSONView.parseDouble(UnsafeBufferPointer(start: bytes + Int(token.start), count: Int(token.end - token.start)))
     }
 
-    /// True when a number token denotes an integer (`5`, `5.0`, `5e2`), as JSON Schema defines it.
+    /// True when a number token denotes an integer (`5`, `5.0`, `5e2`), as JSON Schema defines it:
+    /// decided on the text, so `2.0000000000000000001` is not one (as a Double it would be 2).
     func isInteger(_ index: Int) -> Bool {
         let token = tokens[index]
         if token.flags & JSONToken.integerSyntax != 0 { return true }
-        let value = double(index)
-        return value.isFinite && value.rounded(.towardZero) == value
+        return JSONBytes.isIntegral(UnsafeBufferPointer(start: bytes + Int(token.start), count: Int(token.end - token.start)))
     }
 
     static func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double {

@@ -16,8 +16,22 @@ struct LoadCommand: AsyncParsableCommand {
             read = loaded + duplicates + rejected + sampled_out, always.
 
             Each batch commits in one transaction with its rows, keys, rejects and the checkpoint of \
-            its source, so a load that crashes or is killed resumes where it stopped: run the same \
-            command again. A lost database connection is retried with backoff.
+            its input, so a load that crashes or is killed resumes where it stopped: run the same \
+            command again. A checkpoint belongs to (tenant, contract, input) and remembers the file it \
+            read (device, inode, a fingerprint of its bytes): a rotated, truncated or rewritten file \
+            is read from its start instead, and the load says so. Streams (stdin, FIFOs) are \
+            checkpointed only when named with --source.
+
+            A last line without a newline is loaded only once its JSON object has closed: a file still \
+            being written keeps its half-written event for the next run (--final loads it as it is).
+
+            Only a line's own fault rejects it. When the database refuses the work itself (permission \
+            denied, a missing table, statement_timeout on even one line) the load stops with exit 1, \
+            commits nothing more, prints what it committed and what to fix; run it again once fixed. \
+            A lost connection is retried with backoff (--retry-seconds); a server that refuses \
+            connections at the start is waited for 10 s (or --retry-seconds); a missing database or \
+            role, or a refused login, fails at once. SIGINT/SIGTERM stop reading, let the batches in \
+            flight commit (at most 5 s), print the summary and exit 130/143.
 
             Keys (environment only): SLUICE_MEDICAL_KEY (32 bytes, hex or base64) encrypts the \
             medical fields of pocm device/clinical events, which are rejected without it; \
@@ -42,7 +56,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Checkpoint name of the input (default: the file's absolute path; stdin is only checkpointed when named).", valueName: "name"))
     var source: String?
 
-    @Flag(help: "Print one JSON summary object (read, loaded, duplicates, rejected, sampled_out, batches, seconds).")
+    @Flag(help: "Print one JSON summary object (read, loaded, duplicates, rejected, sampled_out, batches, seconds, and notes: reread_from_start, incomplete_last_lines, skipped; error when the load failed).")
     var json = false
 
     @Flag(help: "Exit 1 when any line was rejected.")
@@ -50,6 +64,9 @@ struct LoadCommand: AsyncParsableCommand {
 
     @Flag(help: "Ignore the checkpoint and read the input from its start (loaded events then count as duplicates).")
     var restart = false
+
+    @Flag(help: "The files are complete: load a last line without a newline as it is (rejecting it if invalid) instead of leaving it for the next run.")
+    var final = false
 
     @Option(help: "Parallel writer connections.")
     var writers = 2
@@ -63,8 +80,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-delay-ms"), help: "Longest a line waits in an open batch (matters for slow streams).")
     var batchDelayMilliseconds = 1000
 
-    @Option(name: .customLong("retry-seconds"), help: "How long to keep retrying a lost database connection before failing.")
-    var retrySeconds = 600
+    @Option(name: .customLong("retry-seconds"), help: "How long to keep retrying a lost database connection (default 600 mid-load, 10 for the first connection).")
+    var retrySeconds: Int?
 
     @Argument(help: ArgumentHelp("Files, .gz files, directories, or - for stdin.", valueName: "input"))
     var inputs: [String] = ["-"]
@@ -76,7 +93,13 @@ struct LoadCommand: AsyncParsableCommand {
         guard !tenant.isEmpty, tenant.utf8.count <= 64 else { throw ValidationError("--tenant must be 1 to 64 characters") }
         guard (1...32).contains(writers) else { throw ValidationError("--writers must be between 1 and 32") }
         guard batchRows >= 1, batchMegabytes >= 1, batchDelayMilliseconds >= 1 else { throw ValidationError("batch limits must be positive") }
-        guard retrySeconds >= 0 else { throw ValidationError("--retry-seconds must not be negative") }
+        if let retrySeconds, retrySeconds < 0 { throw ValidationError("--retry-seconds must not be negative") }
+        if let source {
+            guard !source.isEmpty, source.utf8.count <= 255 else { throw ValidationError("--source must be 1 to 255 bytes") }
+            guard source.unicodeScalars.allSatisfy({ ![.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }) else {
+                throw ValidationError("--source must be printable text (no control characters)")
+            }
+        }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin (-) can be read only once") }
     }
 
@@ -89,43 +112,149 @@ struct LoadCommand: AsyncParsableCommand {
         options.writers = writers
         options.limits = .init(maxRows: batchRows, maxBytes: batchMegabytes << 20, maxDelay: .milliseconds(batchDelayMilliseconds))
         options.restart = restart
-        options.retryWindow = .seconds(retrySeconds)
+        options.finalInput = final
+        if let retrySeconds {
+            options.retryWindow = .seconds(retrySeconds)
+            options.startRetryWindow = .seconds(retrySeconds)
+        }
         options.privacy = try KeyConfiguration.privacyPolicy(tenant: tenant)
 
         let registry = try EventContractRegistry()
         let interactive = isatty(STDERR_FILENO) == 1
         let meter = ProgressMeter(enabled: interactive)
-        let summary = try await LoadJob(options: options, registry: registry).run(
-            progress: { meter.update($0) },
-            log: { line in FileHandle.standardError.write(Data("sluice load: \(line)\n".utf8)) }
-        )
-        meter.finish()
-        if json {
-            print(summary.json)
-        } else {
-            let rate = summary.seconds > 0 ? Double(summary.read) / summary.seconds : 0
-            print("read \(summary.read): loaded \(summary.loaded), duplicates \(summary.duplicates), rejected \(summary.rejected), sampled out \(summary.sampledOut) in \(summary.batches) batches, \(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) events/s)")
-            if summary.rejected > 0 { print("see the rejected lines and why: sluice rejects list") }
+        let stop = LoadStop()
+        let json = self.json
+        let signals = StopSignals(stop: stop) { signal in
+            // Batches in flight did not commit within the grace period: what committed is
+            // checkpointed; print it and go.
+            meter.finish()
+            let summary = meter.latest
+            FileHandle.standardError.write(Data("sluice load: stopped by \(signal.name) before the batches in flight committed; they stay unread\n".utf8))
+            Self.report(summary, json: json, extra: [("interrupted_by", signal.name)])
+            Foundation.exit(signal.exitCode)
         }
-        if strict && summary.rejected > 0 { throw ExitCode(1) }
+        let outcome: Result<LoadSummary, Error>
+        do {
+            outcome = .success(try await LoadJob(options: options, registry: registry).run(
+                progress: { meter.update($0) },
+                log: { line in
+                    meter.clearLine()
+                    FileHandle.standardError.write(Data("sluice load: \(line)\n".utf8))
+                },
+                stop: stop
+            ))
+        } catch {
+            outcome = .failure(error)
+        }
+        meter.finish()
+        switch outcome {
+        case .success(let summary):
+            if let signal = signals.received {
+                FileHandle.standardError.write(Data("sluice load: stopped by \(signal.name); the rest is read by the next run\n".utf8))
+                Self.report(summary, json: json, extra: [("interrupted_by", signal.name)])
+                throw ExitCode(signal.exitCode)
+            }
+            Self.report(summary, json: json)
+            if strict && summary.rejected > 0 { throw ExitCode(1) }
+        case .failure(let failure as LoadFailure):
+            Self.report(failure.summary, json: json, extra: [("error", failure.reason)])
+            FileHandle.standardError.write(Data("sluice load: \(failure.reason)\n".utf8))
+            throw ExitCode(1)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// The summary: one JSON object (`--json`), or a sentence and the notes.
+    static func report(_ summary: LoadSummary, json: Bool, extra: [(String, String)] = []) {
+        if json {
+            print(summary.json(extra: extra))
+            return
+        }
+        // The notes went to stderr as they happened.
+        let rate = summary.seconds > 0 ? Double(summary.read) / summary.seconds : 0
+        let batches = summary.batches == 1 ? "1 batch" : "\(summary.batches) batches"
+        let stopped = summary.interrupted || extra.contains { $0.0 == "error" || $0.0 == "interrupted_by" }
+        if stopped && summary.batches == 0 {
+            print("nothing was committed")
+            return
+        }
+        let lead = stopped ? "committed before stopping: " : ""
+        print("\(lead)read \(summary.read): loaded \(summary.loaded), duplicates \(summary.duplicates), rejected \(summary.rejected), sampled out \(summary.sampledOut) in \(batches), \(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) events/s)")
+        if summary.rejected > 0 { print("see the rejected lines and why: sluice rejects list") }
     }
 }
 
-/// One self-rewriting progress line on a terminal; silent otherwise.
+/// SIGINT and SIGTERM during a load: the first asks the load to stop (batches in flight commit, for
+/// at most `grace`); if they have not within it, `onTimeout` reports and exits. A second signal
+/// exits at once.
+final class StopSignals: @unchecked Sendable {
+    // @unchecked Sendable: `receivedSignal` is touched only under `lock`; the dispatch sources are
+    // set up in init and only read afterwards.
+    struct Received: Sendable {
+        var number: Int32
+        var name: String { number == SIGINT ? "SIGINT" : "SIGTERM" }
+        var exitCode: Int32 { 128 + number }
+    }
+
+    private let lock = NSLock()
+    private var receivedSignal: Received?
+    private var sources: [DispatchSourceSignal] = []
+
+    init(stop: LoadStop, grace: Duration = .seconds(5), onTimeout: @escaping @Sendable (Received) -> Void) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.lock()
+                let first = self.receivedSignal == nil
+                if first { self.receivedSignal = Received(number: number) }
+                self.lock.unlock()
+                let received = Received(number: number)
+                guard first else { Foundation.exit(received.exitCode) }
+                stop.request()
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.components.seconds * 1000))) {
+                    onTimeout(received)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var received: Received? {
+        lock.lock()
+        defer { lock.unlock() }
+        return receivedSignal
+    }
+}
+
+/// One self-rewriting progress line on a terminal; silent otherwise. Keeps the latest totals for
+/// a report after a forced stop.
 final class ProgressMeter: @unchecked Sendable {
-    // @unchecked Sendable: `lastPrint` is only touched under `lock`.
+    // @unchecked Sendable: `lastPrint`, `latestSummary` and `showing` are only touched under `lock`.
     private let enabled: Bool
     private let lock = NSLock()
     private var lastPrint = ContinuousClock.now - .seconds(1)
+    private var latestSummary = LoadSummary()
+    private var showing = false
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func update(_ summary: LoadSummary) {
-        guard enabled else { return }
+    var latest: LoadSummary {
         lock.lock()
         defer { lock.unlock() }
-        guard lastPrint.duration(to: .now) >= .milliseconds(250) else { return }
+        return latestSummary
+    }
+
+    func update(_ summary: LoadSummary) {
+        lock.lock()
+        defer { lock.unlock() }
+        if summary.batches >= latestSummary.batches { latestSummary = summary }
+        guard enabled, lastPrint.duration(to: .now) >= .milliseconds(250) else { return }
         lastPrint = .now
+        showing = true
         let seconds = max(summary.seconds, 0.001)
         let line = String(format: "\r%8.0f events/s %6.1f MB/s  loaded %d  duplicates %d  rejected %d  sampled out %d ",
                           Double(summary.read) / seconds, Double(summary.bytes) / seconds / 1_048_576,
@@ -133,8 +262,16 @@ final class ProgressMeter: @unchecked Sendable {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    func finish() {
-        guard enabled else { return }
+    /// Ends the progress line so a log line starts on a line of its own.
+    func clearLine() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard enabled, showing else { return }
+        showing = false
         FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    func finish() {
+        clearLine()
     }
 }

@@ -18,20 +18,24 @@ struct RejectsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List recent rejected lines (newest first) with their first reason.")
         @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Only this tenant's.") var tenant: String?
         @Option(help: "Only this source (a file path or --source name).") var source: String?
         @Option(help: "How many to show.") var limit = 50
         @Flag(help: "Include lines that a replay has since loaded.") var all = false
 
         func run() async throws {
-            let rejects = try await RejectStore(connectionString: connection.resolvedConnectionString())
-                .list(source: source, includeReplayed: all, limit: max(1, limit))
+            let (rejects, total) = try await RejectStore(connectionString: connection.resolvedConnectionString())
+                .list(tenant: tenant, source: source, includeReplayed: all, limit: max(1, limit))
             guard !rejects.isEmpty else {
                 print(all ? "no rejected lines" : "no rejected lines waiting (use --all to include replayed ones)")
                 return
             }
             for reject in rejects {
                 let state = reject.replayedAt == nil ? "" : " [replayed]"
-                print("#\(reject.id)  \(reject.source):\(reject.lineNumber)  \(RejectText.firstReason(reject.errorsJSON))\(state)")
+                print("#\(reject.id)  \(RejectText.escaped(reject.tenant))  \(RejectText.escaped(reject.source)):\(reject.lineNumber)  \(RejectText.escaped(RejectText.firstReason(reject.errorsJSON)))\(state)")
+            }
+            if total > rejects.count {
+                print("\(total - rejects.count) more not shown (newest \(rejects.count) of \(total)); see more with --limit \(min(total, max(limit, 1) * 4)), or narrow with --tenant/--source")
             }
             print("details: sluice rejects show ID")
         }
@@ -52,11 +56,12 @@ struct RejectsCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(reject.raw))
                 return
             }
+            let escaped = RejectText.escaped
             print("id:          \(reject.id)")
-            print("source:      \(reject.source), line \(reject.lineNumber), byte offset \(reject.byteOffset)")
-            print("tenant:      \(reject.tenant)   contract: \(reject.contract)   batch: \(reject.batchID)")
+            print("source:      \(escaped(reject.source)), line \(reject.lineNumber), byte offset \(reject.byteOffset)")
+            print("tenant:      \(escaped(reject.tenant))   contract: \(escaped(reject.contract))   batch: \(escaped(reject.batchID))")
             print("received at: \(reject.receivedAt)\(reject.replayedAt.map { "   replayed at: \($0)" } ?? "")")
-            print("reasons:     \(reject.errorsJSON)")
+            print("reasons:     \(escaped(reject.errorsJSON))")
             print("raw (\(reject.raw.count) bytes): \(RejectText.printable(reject.raw, limit: 4096))")
         }
     }
@@ -67,12 +72,13 @@ struct RejectsCommand: AsyncParsableCommand {
             discussion: "Loads exactly once (the same key ledger as `sluice load`). Lines that still fail stay waiting, with today's reasons."
         )
         @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Only this tenant's rejects.") var tenant: String?
         @Option(help: "Only this source.") var source: String?
         @Flag(help: "Print one JSON object: examined, loaded, duplicates, still_rejected, sampled_out.") var json = false
 
         func run() async throws {
             let summary = try await RejectStore(connectionString: connection.resolvedConnectionString()).replay(
-                source: source, registry: try EventContractRegistry(),
+                tenant: tenant, source: source, registry: try EventContractRegistry(),
                 privacy: { tenant in try KeyConfiguration.privacyPolicy(tenant: tenant) },
                 log: { FileHandle.standardError.write(Data("sluice rejects: \($0)\n".utf8)) }
             )
@@ -96,6 +102,21 @@ enum RejectText {
         return "\(field): \(first["message"] as? String ?? "")\(more)"
     }
 
+    /// Text with its control characters shown as `\xNN` (and `\u{…}` above ASCII), so a name or a
+    /// message cannot move the cursor, clear the screen or fake another line of output.
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator, .format:
+                result += scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value) : String(format: "\\u{%04X}", scalar.value)
+            default:
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     /// UTF-8 text with invalid bytes and control characters shown as \xNN.
     static func printable(_ bytes: [UInt8], limit: Int) -> String {
         var text = ""
@@ -112,7 +133,7 @@ enum RejectText {
             let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC2 ? 2 : 0
             if length > 0, index + length <= shown.count,
                let scalar = String(validating: shown[(shown.startIndex + index)..<(shown.startIndex + index + length)], as: UTF8.self) {
-                text += scalar
+                text += escaped(scalar)
                 index += length
                 continue
             }
