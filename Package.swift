@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (DESIGN.md): sluice → {Loader, IngestAPI} → Warehouse → Postgres → CLibPQ,
-// and EventContracts beside them (it never imports Postgres).
+// Layers (docs/architecture.md): the `sluice` executable over Loader and Warehouse, both over
+// Postgres (the only module over libpq); EventContracts beside them (it never imports Postgres);
+// SampleEvents for the demo, benchmarks and tests. Arrows point down only.
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v14)],
@@ -12,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -45,17 +45,19 @@ let package = Package(
                 "CSupport",
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .target(
+            name: "SampleEvents",
+            dependencies: ["EventContracts", "Postgres"]
         ),
         .target(
             name: "Loader",
             dependencies: [
                 "CZlib",
                 "Postgres",
-                "Warehouse",
                 "EventContracts",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -65,8 +67,8 @@ let package = Package(
                 "Warehouse",
                 "EventContracts",
                 "Loader",
+                "SampleEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -76,13 +78,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "SluiceBench",
-            dependencies: ["EventContracts", "Loader"],
+            dependencies: ["EventContracts", "SampleEvents"],
             path: "Sources/SluiceBench"
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "EventContractsTests", dependencies: ["EventContracts"]),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Postgres", "TestSupport"]),
-        .testTarget(name: "LoaderTests", dependencies: ["Loader", "EventContracts", "Warehouse", "Postgres", "TestSupport"]),
+        .testTarget(name: "LoaderTests", dependencies: ["Loader", "EventContracts", "Warehouse", "Postgres", "TestSupport", "SampleEvents"]),
+        .testTarget(name: "SampleEventsTests", dependencies: ["SampleEvents", "EventContracts"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

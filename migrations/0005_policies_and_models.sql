@@ -1,5 +1,5 @@
 -- Retention policies and the ML model registry (seed 003 §5.5).
--- Policies are data: every loader and server reads the same rows (DESIGN.md).
+-- Policies are data: every loader and server reads the same rows (docs/architecture.md).
 CREATE TABLE data_retention_policies (
     id          BIGSERIAL   PRIMARY KEY,
     category    VARCHAR(64) NOT NULL UNIQUE,

@@ -1,5 +1,5 @@
 -- Privacy, sampling and opt-out policies (seeds 002, 003 §7, 004) as data: every loader and
--- server reads the same rows (DESIGN.md, "Policies are data"). Read per tenant when a load starts.
+-- server reads the same rows (docs/architecture.md, "Policies are data"). Read per tenant when a load starts.
 
 -- Per-tenant privacy actions; the '*' row applies to tenants without a row of their own.
 -- Key material is never stored here: it comes from the environment (SLUICE_MEDICAL_KEY,

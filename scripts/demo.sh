@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on the embedded default. Installs what is missing, builds a release
-# binary, starts the local cluster (unless DATABASE_URL is set), migrates, ensures partitions,
-# generates sample events for all five contracts (a few deliberately broken), loads them, shows
-# where the rejects went, and prints the status.
+# binary (quietly), starts the local cluster (unless DATABASE_URL is set), migrates, ensures
+# partitions, generates sample events for all five contracts (a few deliberately broken), loads
+# them, shows where the rejects went, and ends with what was loaded: events per contract and type,
+# rejects per reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-system-packages.sh
-echo "==> building sluice (release)"
-swift build -c release --product sluice
+# The compiler's output goes to a log, shown only when the build fails.
+mkdir -p .sluice
+build_log=.sluice/build.log
+echo "==> building sluice (release; the first build takes a few minutes; log: $build_log)"
+if ! swift build -c release --product sluice >"$build_log" 2>&1; then
+  tail -n 60 "$build_log" >&2
+  echo "make demo: the build failed; the whole log is in $build_log" >&2
+  exit 1
+fi
 bin="$(swift build -c release --show-bin-path)/sluice"
 
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -48,7 +56,7 @@ echo "==> and from the start (--restart): every event is a duplicate, nothing is
 
 echo "==> a few of the dead-lettered lines"
 "$bin" rejects list --limit 5
-echo "==> status"
-"$bin" status
+echo "==> what the warehouse holds now"
+"$bin" status --detail
 echo
 echo "Stop the local cluster with: SLUICE_DB_DIR=${SLUICE_DB_DIR:-.sluice} $bin db stop"

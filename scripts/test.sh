@@ -14,7 +14,7 @@ export SLUICE_BIN="$bin"
 if [ -z "${SLUICE_TEST_DATABASE_URL:-}" ]; then
   SLUICE_DB_DIR="${SLUICE_TEST_DB_DIR:-$(scripts/cluster-dir.sh .sluice-test)}"
   export SLUICE_DB_DIR
-  trap '"$bin" db stop || true' EXIT
+  trap '"$bin" db stop >/dev/null || true' EXIT
   "$bin" db start >/dev/null
   SLUICE_TEST_DATABASE_URL="$("$bin" db url --admin)"
   export SLUICE_TEST_DATABASE_URL

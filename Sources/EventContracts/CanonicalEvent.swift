@@ -1,4 +1,4 @@
-/// The five producer contracts Sluice accepts (DESIGN.md), named as on the command line.
+/// The five producer contracts Sluice accepts (docs/contracts.md), named as on the command line.
 public enum Contract: String, Sendable, CaseIterable, Hashable {
     /// Seed 003 IngestEnvelope (`type`, `data`, `occurred_at`, …); the default.
     case pocm

@@ -38,12 +38,15 @@ final class CompiledContract: Sendable {
     let topLevel: MemberNames
     /// ingestion-api only: the members of `payload` its mapping reads.
     let payloadNames: MemberNames
+    /// Where each type's schema describes the whole event (platform, recs): the top-level fields
+    /// every type requires, besides the type itself. An event without a type is told these too.
+    let commonRequired: [String]
 
     /// Type indices by name length (< 64; longer names in the last bucket): a type name is compared
     /// only with names of its length (pocm has 45 types).
     private let typesByLength: [[Int]]
 
-    init(contract: Contract, envelope: [(version: Int, node: Int32)], types: [CompiledEventType]) {
+    init(contract: Contract, envelope: [(version: Int, node: Int32)], types: [CompiledEventType], store: SchemaStore) {
         self.envelope = envelope
         self.types = types
         var buckets = [[Int]](repeating: [], count: 64)
@@ -51,6 +54,16 @@ final class CompiledContract: Sendable {
         typesByLength = buckets
         topLevel = MemberNames(contract.topLevelNames)
         payloadNames = MemberNames(contract == .ingestionAPI ? IngestionAPIPayloadNames.names : [])
+        switch contract {
+        case .platform, .recs:
+            let typeKey = contract == .platform ? "event_name" : "eventType"
+            let requiredSets = types.compactMap { type in type.versions.last.map { Set(store.requiredNames(of: $0.node)) } }
+            let common = requiredSets.dropFirst().reduce(requiredSets.first ?? []) { $0.intersection($1) }
+            commonRequired = common.subtracting([typeKey]).sorted()
+        case .pocm, .ingestionAPI, .growthos:
+            // pocm and ingestion-api have an envelope schema of their own; growthos one schema.
+            commonRequired = []
+        }
     }
 
     func type(named bytes: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -129,12 +142,12 @@ public struct EventContractRegistry: Sendable {
             infos.append(SchemaDocuments.Info(path: path, contract: contract, type: type, version: version, isOpen: isOpen))
         }
         store = SchemaStore(builder: compiler.builder)
+        let store = self.store
         // A contract is present once any of its documents was compiled (`envelopes` marks it).
         contracts = Contract.allCases.map { contract in
-            envelopes[contract.ordinal].map { CompiledContract(contract: contract, envelope: $0, types: typeLists[contract.ordinal]) }
+            envelopes[contract.ordinal].map { CompiledContract(contract: contract, envelope: $0, types: typeLists[contract.ordinal], store: store) }
         }
         documents = infos
-        let store = self.store
         fastPlans = zip(Contract.allCases, contracts).map { contract, compiled in
             fastPath ? compiled.flatMap { FastPlan(contract: contract, compiled: $0, store: store) } : nil
         }
@@ -202,6 +215,9 @@ public struct EventContractRegistry: Sendable {
         return withUnsafeTemporaryAllocation(of: JSONToken.self, capacity: JSONTapeReader.capacity(forByteCount: line.count)) { storage in
             let written: Int
             switch JSONTapeReader.read(line, maxDepth: context.limits.maxDepth, into: storage) {
+            case .failure(let error) where error.inString:
+                return .rejected([FieldError(field: JSONPointerLocator.pointer(at: error.offset, in: line),
+                                             message: "\(error.message) (at byte \(error.offset))")])
             case .failure(let error):
                 return .rejected([FieldError(field: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
             case .success(let count):

@@ -219,6 +219,11 @@ struct EventNormalizer {
     private mutating func eventType(_ compiled: CompiledContract, token: Int?, key: StaticString) -> CompiledEventType? {
         guard let token else {
             walker.sink.add(0, "required field is missing", missingField: "\(key)")
+            // Without a type there is no schema to check: still name the other missing fields
+            // every type requires, so the producer fixes them in one round.
+            for name in compiled.commonRequired where view.member(0, named: name) == nil {
+                walker.sink.add(0, "required field is missing", missingField: name)
+            }
             return nil
         }
         guard view[token].kind == .string else {

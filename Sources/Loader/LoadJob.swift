@@ -45,7 +45,7 @@ public struct LoadSummary: Sendable, Equatable {
         return text + "}"
     }
 
-    /// The `--json` object of DESIGN.md.
+    /// The `--json` object (see `sluice load --help`).
     public var json: String { json() }
 }
 

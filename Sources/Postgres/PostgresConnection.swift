@@ -36,6 +36,7 @@ public actor PostgresConnection {
     /// - Throws: `PostgresError` with code `.connectionFailed`, naming host, port and database and
     ///   saying what to do; the password never appears in it.
     public static func connect(_ connectionString: String) async throws(PostgresError) -> PostgresConnection {
+        try ConnectionString.validate(connectionString)
         let connection = PostgresConnection(connectionString: connectionString)
         try await connection.open()
         return connection

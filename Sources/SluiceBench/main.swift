@@ -1,10 +1,10 @@
 // SluiceBench: validate + normalize throughput of EventContracts on one core, beside Foundation's
 // JSONSerialization parsing the same bytes in the same run. Run via scripts/bench-validate.sh.
 import EventContracts
-import Loader
+import SampleEvents
 import Foundation
 
-// Loader's SplitMix64: a deterministic generator, so every run measures the same corpus.
+// SampleEvents' SplitMix64: a deterministic generator, so every run measures the same corpus.
 
 func uuid(_ rng: inout SplitMix64) -> String {
     let hex = Array("0123456789abcdef")

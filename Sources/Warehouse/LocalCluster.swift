@@ -118,16 +118,26 @@ public struct LocalCluster: Sendable {
     }
 
     /// Stops the server. `immediate` skips the shutdown checkpoint (a crash, for recovery tests).
-    public func stop(immediate: Bool = false) throws {
-        guard try state() != .notInitialized else { return }
+    /// What `stop` found.
+    public enum StopOutcome: Sendable, Equatable {
+        case stopped
+        case wasNotRunning
+        case noCluster
+    }
+
+    @discardableResult
+    public func stop(immediate: Bool = false) throws -> StopOutcome {
+        guard try state() != .notInitialized else { return .noCluster }
         let tools = try ServerBinaries.locate()
         let outcome = try ProcessRunner.run(tools.pgCtl, [
             "-D", dataDirectory.path, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "stop",
         ], asUser: serverUser())
         // pg_ctl exits 1 when the server was not running: that is already the state we want.
-        if outcome.status != 0 && !outcome.output.contains("Is server running?") {
+        if outcome.status != 0 {
+            if outcome.output.contains("Is server running?") { return .wasNotRunning }
             throw Failure(description: "pg_ctl stop failed (exit \(outcome.status)):\n\(outcome.output)")
         }
+        return .stopped
     }
 
     private func createDatabase(port: Int) async throws {

@@ -85,6 +85,46 @@ struct CLITests {
         #expect(!outcome.combined.contains("Sup3rSecret"))
     }
 
+    @Test("status --detail shows events per tenant, contract and type, and waiting rejects per reason")
+    func statusDetail() async throws {
+        let lines = (0..<30).map { TestEvents.cartLine(key: "s\($0)") } + [#"{"type":"cart"}"#, #"{"type":"cart"}"#]
+        let input = try TestEvents.writeFile(lines)
+        try await TestDatabase.withFresh { url in
+            let env = ["DATABASE_URL": url]
+            #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+            let load = try await SluiceCLI.run(["load", "--tenant", "acme", input.path], environment: env)
+            #expect(load.stdout.contains("in 1 batch,"), "\(load.stdout)")
+            let status = try await SluiceCLI.run(["status", "--detail"], environment: env)
+            #expect(status.status == 0, "\(status.combined)")
+            let rows = status.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            #expect(rows.contains(["acme", "pocm", "cart", "30"]), "\(status.stdout)")
+            #expect(rows.contains { $0.first == "pocm" && $0.last == "2" }, "\(status.stdout)")
+        }
+    }
+
+    @Test("db stop says what it did")
+    func databaseStopConfirms() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-stop-\(UUID().uuidString.prefix(8))")
+        let nothing = try await SluiceCLI.run(["db", "stop", "--dir", directory.path])
+        #expect(nothing.status == 0)
+        #expect(nothing.stdout.contains("nothing to stop"), "\(nothing.stdout)")
+        #expect(try await SluiceCLI.run(["db", "start", "--dir", directory.path]).status == 0)
+        let stopped = try await SluiceCLI.run(["db", "stop", "--dir", directory.path])
+        #expect(stopped.status == 0)
+        #expect(stopped.stdout.contains("stopped the local cluster"), "\(stopped.stdout)")
+        let again = try await SluiceCLI.run(["db", "stop", "--dir", directory.path])
+        #expect(again.stdout.contains("was not running"), "\(again.stdout)")
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @Test("a malformed DATABASE_URL is reported as malformed, exit 1")
+    func malformedDatabaseURL() async throws {
+        let outcome = try await SluiceCLI.run(["status"], environment: ["DATABASE_URL": "not a url"])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("malformed connection string"), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("does not exist"))
+    }
+
     @Test("usage errors exit 2 and say how to get help")
     func usageErrors() async throws {
         let unknown = try await SluiceCLI.run(["partitions", "ensure", "--months-ahead", "-4"])

@@ -15,13 +15,13 @@ struct FaultToleranceTests {
         for index in 0..<eventCount {
             let key = "f\(index)"
             keys.append(key)
-            lines.append(SampleEvents.cartLine(key: key, day: index % 27 + 1, user: "u\(index % 500)"))
+            lines.append(TestEvents.cartLine(key: key, day: index % 27 + 1, user: "u\(index % 500)"))
             if index % 40_000 == 5 {
                 lines.append(#"{"type":"cart","broken":"#)
                 invalid += 1
             }
         }
-        return (try SampleEvents.writeFile(lines), keys.sorted(), invalid)
+        return (try TestEvents.writeFile(lines), keys.sorted(), invalid)
     }
 
     static func verify(_ url: String, keys: [String], invalid: Int) async throws {

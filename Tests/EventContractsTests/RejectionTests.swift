@@ -82,19 +82,36 @@ import Testing
     }
 
     static let malformed: [(String, String)] = [
-        ("invalid UTF-8", "{\"type\":\"c\u{FFFD}\"}"),
-        ("nul escape", #"{"type":"cart","data":{"cart_id":"a\u0000b"}}"#),
-        ("lone surrogate", #"{"type":"cart","data":{"cart_id":"\ud800"}}"#),
         ("array top level", #"[{"type":"cart"}]"#),
         ("string top level", #""cart""#),
         ("trailing comma", #"{"type":"cart",}"#),
         ("trailing garbage", #"{"type":"cart"} x"#),
-        ("raw control character", "{\"type\":\"ca\u{01}rt\"}"),
+        ("truncated", #"{"type":"cart","data":{"cart_id":"a"#),
         ("empty", ""),
     ]
 
     @Test(arguments: malformed)
     func malformedLinesAreRejectedAsAWhole(name: String, line: String) {
+        guard case .rejected(let errors)? = Fixture.registry?.process(line: Array(line.utf8), contract: .pocm, context: Fixture.context()) else {
+            Issue.record("\(name) was not rejected")
+            return
+        }
+        #expect(errors.map(\.field) == [""], "\(errors.map(\.pair))")
+    }
+
+    /// A fault inside a string value is the value's: reported at its JSON Pointer, like any rule.
+    static let badStrings: [(name: String, line: String, field: String)] = [
+        ("invalid UTF-8", "{\"type\":\"c\u{FFFD}\"}", "/type"),
+        ("nul escape", #"{"type":"search","data":{"query":"a\u0000b"}}"#, "/data/query"),
+        ("lone surrogate", #"{"type":"cart","data":{"cart_id":"\ud800"}}"#, "/data/cart_id"),
+        ("raw control character", "{\"type\":\"ca\u{01}rt\"}", "/type"),
+        ("in an array item", #"{"type":"cart","data":{"items_added":[{"sku":"x"},{"sku":"a\u0000"}]}}"#, "/data/items_added/1/sku"),
+        ("in a key", #"{"type":"cart","data":{"ca\u0000rt":1}}"#, "/data"),
+        ("escaped key", #"{"type":"cart","data":{"a\/b~":{"c":"\u0000"}}}"#, "/data/a~1b~0/c"),
+    ]
+
+    @Test(arguments: badStrings)
+    func faultsInsideStringsNameTheirField(name: String, line: String, field: String) {
         var bytes = Array(line.utf8)
         if name == "invalid UTF-8", let index = bytes.firstIndex(of: 0xEF) {
             bytes.replaceSubrange(index..<(index + 3), with: [0xC0, 0xAF]) // overlong '/'
@@ -103,7 +120,17 @@ import Testing
             Issue.record("\(name) was not rejected")
             return
         }
-        #expect(errors.map(\.field) == [""], "\(errors.map(\.pair))")
+        #expect(errors.map(\.field) == [field], "\(name): \(errors.map(\.pair))")
+    }
+
+    @Test("an event without its type also hears of the other missing required fields", arguments: [
+        (Contract.pocm, #"{"occurred_at":"2026-11-10T10:00:00Z","data":{}}"#, ["/type", "/producer", "/source_service"]),
+        (Contract.recs, #"{"timestamp":"2026-11-10T10:00:00Z"}"#, ["/eventType", "/eventId", "/metadata"]),
+        (Contract.platform, #"{"user_id":"u1"}"#, ["/event_name", "/event_id", "/timestamp"]),
+    ])
+    func missingTypeReportsTheRest(contract: Contract, line: String, fields: [String]) {
+        let reported = Fixture.errors(line, contract).map(\.field)
+        #expect(Set(fields).isSubset(of: Set(reported)), "\(contract): \(reported)")
     }
 
     @Test func nestingDeeperThanTheLimitIsRejected() {

@@ -24,17 +24,17 @@ enum LoaderFixture {
     }
 
     static func cartLine(key: String, day: Int = 10, user: String = "u1", micros: Int = 123456) -> String {
-        SampleEvents.cartLine(key: key, day: day, user: user, micros: micros)
+        TestEvents.cartLine(key: key, day: day, user: user, micros: micros)
     }
 
-    static func previousMonthPrefix() -> String { SampleEvents.previousMonthPrefix() }
+    static func previousMonthPrefix() -> String { TestEvents.previousMonthPrefix() }
 
     static func writeInput(_ lines: [String], name: String = "input.ndjson", terminator: String = "\n") throws -> URL {
-        try SampleEvents.writeFile(lines, name: name, terminator: terminator)
+        try TestEvents.writeFile(lines, name: name, terminator: terminator)
     }
 
     static func writeInput(bytes: [UInt8], name: String = "input.ndjson") throws -> URL {
-        try SampleEvents.writeFile(bytes: bytes, name: name)
+        try TestEvents.writeFile(bytes: bytes, name: name)
     }
 
     static func options(_ url: String, inputs: [String], writers: Int = 2, batchRows: Int = 1000) -> LoadOptions {

@@ -1,6 +1,7 @@
 import EventContracts
 import Foundation
 import Loader
+import SampleEvents
 import Postgres
 import Testing
 import TestSupport
@@ -13,7 +14,7 @@ struct ReplayTests {
         let generator = try EventGenerator(options: .init(contract: .pocm, seed: 11, tenantId: "default", days: 20, now: now))
         let count = 3_000
         let lines = (0..<count).map { String(decoding: generator.line($0), as: UTF8.self) }
-        let input = try SampleEvents.writeFile(lines)
+        let input = try TestEvents.writeFile(lines)
         try await LoaderFixture.withMigratedDatabase { url in
             // No key: medical fields must never be stored in clear, so those events are rejected.
             let first = try await LoaderFixture.load(LoaderFixture.options(url, inputs: [input.path]))

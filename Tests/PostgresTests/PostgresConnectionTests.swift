@@ -147,6 +147,33 @@ struct PostgresConnectionTests {
         #expect(text.contains("port"))
     }
 
+    @Test("a malformed URL is called malformed (not taken for a database name), is not retried, and hides its password", arguments: [
+        ("not a url", "neither a postgres:// URL nor key=value"),
+        ("mysql://ops:hunter2secret@db.example/warehouse", "scheme is \"mysql\""),
+        ("postgres://ops:hunter2secret@127.0.0.1:99999/warehouse", "port \"99999\""),
+        ("postgresql://ops:hunter2secret@127.0.0.1:port/warehouse", "port \"port\""),
+        ("postgres://ops@[::1/warehouse", "closing ]"),
+    ])
+    func malformedURL(url: String, reason: String) async throws {
+        let error = await #expect(throws: PostgresError.self) {
+            _ = try await PostgresConnection.connect(url)
+        }
+        let text = error.map { "\($0.description)\n\($0.debugDescription)" } ?? ""
+        #expect(text.contains("malformed connection string"), "\(text)")
+        #expect(text.contains(reason), "\(text)")
+        #expect(!text.contains("hunter2secret"))
+        #expect(error?.isPermanentConnectionFailure == true)
+        #expect(error?.isConnectionFailure == false)
+    }
+
+    @Test("well-formed URLs and settings pass the check", arguments: [
+        "", "postgres://u@h/db", "postgresql://u:p@h:5432,h2:5433/db?sslmode=require", "postgres:///db", "postgres://[::1]:5432/db",
+        "host=/tmp dbname=x", "dbname=x",
+    ])
+    func wellFormed(text: String) throws {
+        try ConnectionString.validate(text)
+    }
+
     @Test("a server shutdown surfaces as a retryable connection failure")
     func terminatedBackendIsConnectionFailure() async throws {
         try await TestDatabase.withFreshConnection { connection, url in

@@ -110,4 +110,38 @@ struct MigratorTests {
             for connection in [first, second, holder] { await connection.close() }
         }
     }
+
+    @Test("a migration edited in its comments only (a known edit) is accepted and its checksum brought up to date")
+    func commentOnlyEditIsAccepted() async throws {
+        let old = try SchemaFixture.copy()
+        // The files as they were released: the same SQL, the comments naming the old design notes.
+        for (fileName, checksums) in Migrator.commentOnlyEdits {
+            let url = old.migrationsDirectory.appendingPathComponent(fileName)
+            let released = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "docs/architecture.md", with: "DESIGN" + ".md")
+            try released.write(to: url, atomically: true, encoding: .utf8)
+            #expect(checksums.contains(Checksum.sha256Hex(Data(released.utf8))), "\(fileName): the known edit is not the released text")
+        }
+        try await TestDatabase.withFreshConnection { connection, _ in
+            _ = try await Migrator(files: old).run(on: connection)
+            let lines = LinesBox()
+            let report = try await Migrator(files: SchemaFixture.files).run(on: connection, progress: { lines.append($0) })
+            #expect(report.applied.isEmpty)
+            #expect(lines.all.filter { $0.contains("comments were edited") }.count == Migrator.commentOnlyEdits.count, "\(lines.all)")
+            let current = Dictionary(uniqueKeysWithValues: try SchemaFixture.files.migrations().map { ($0.fileName, $0.checksum) })
+            for row in try await connection.query("SELECT file_name, checksum FROM sluice_schema_migrations") {
+                let fileName = try row.decode("file_name", as: String.self)
+                #expect(try row.decode("checksum", as: String.self) == current[fileName], "\(fileName)")
+            }
+            #expect(try await Migrator(files: SchemaFixture.files).run(on: connection).nothingToDo)
+        }
+    }
+}
+
+/// Progress lines collected from a migration run.
+final class LinesBox: @unchecked Sendable {
+    // @unchecked Sendable: `lines` is only touched under `lock`.
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

@@ -27,6 +27,9 @@ struct JSONToken: Sendable {
 struct JSONSyntaxError: Error, Sendable {
     var offset: Int
     var message: String
+    /// The fault is in the content of a string value (a `\u0000`, invalid UTF-8, a control
+    /// character, a bad escape), not in the line's structure: it is reported at that value's field.
+    var inString = false
 }
 
 /// Limits the reader enforces before any schema is consulted.
@@ -118,8 +121,8 @@ struct JSONTapeReader {
         tokenCount &+= 1
     }
 
-    private mutating func fail(_ message: String) {
-        if failure == nil { failure = JSONSyntaxError(offset: position, message: message) }
+    private mutating func fail(_ message: String, inString: Bool = false) {
+        if failure == nil { failure = JSONSyntaxError(offset: position, message: message, inString: inString) }
         // Jump to the end so every loop terminates at once.
         position = count
     }
@@ -257,7 +260,7 @@ struct JSONTapeReader {
                 flags = JSONToken.hasEscape
                 readEscape()
             } else if byte < 0x20 {
-                return fail("control character in string (escape it)")
+                return fail("control character in string (escape it)", inString: true)
             } else if byte >= 0x80 {
                 readMultiByteScalar(lead: byte)
             } else {
@@ -283,20 +286,20 @@ struct JSONTapeReader {
              UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             position &+= 2
         case UInt8(ascii: "u"):
-            guard let unit = hexUnit(at: position + 2) else { return fail("invalid \\u escape") }
-            if unit == 0 { return fail("\\u0000 is not allowed in strings (PostgreSQL jsonb refuses it)") }
-            if unit >= 0xDC00, unit <= 0xDFFF { return fail("unpaired low surrogate escape") }
+            guard let unit = hexUnit(at: position + 2) else { return fail("invalid \\u escape", inString: true) }
+            if unit == 0 { return fail("\\u0000 is not allowed in strings (PostgreSQL jsonb refuses it)", inString: true) }
+            if unit >= 0xDC00, unit <= 0xDFFF { return fail("unpaired low surrogate escape", inString: true) }
             if unit >= 0xD800, unit <= 0xDBFF {
                 guard position + 11 < count, base[position + 6] == UInt8(ascii: "\\"), base[position + 7] == UInt8(ascii: "u"),
                       let low = hexUnit(at: position + 8), low >= 0xDC00, low <= 0xDFFF else {
-                    return fail("unpaired high surrogate escape")
+                    return fail("unpaired high surrogate escape", inString: true)
                 }
                 position &+= 12
             } else {
                 position &+= 6
             }
         default:
-            fail("invalid escape sequence")
+            fail("invalid escape sequence", inString: true)
         }
     }
 
@@ -315,7 +318,7 @@ struct JSONTapeReader {
         if length > 0 {
             position &+= length
         } else {
-            fail(length == 0 ? "invalid UTF-8" : "invalid UTF-8 (truncated sequence)")
+            fail(length == 0 ? "invalid UTF-8" : "invalid UTF-8 (truncated sequence)", inString: true)
         }
     }
 }

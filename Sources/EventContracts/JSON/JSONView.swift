@@ -67,7 +67,16 @@ struct JSONView {
 
     /// The value token of member `name` in the object at `object`, if present (last one wins, as in jsonb).
     func member(_ object: Int, _ name: StaticString) -> Int? {
-        let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        member(object, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+
+    /// The value of member `name` (the last one, as JSON readers do), or nil.
+    func member(_ object: Int, named name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { member(object, $0) }
+    }
+
+    private func member(_ object: Int, _ expected: UnsafeBufferPointer<UInt8>) -> Int? {
         var found: Int?
         var index = object + 1
         let end = Int(tokens[object].next)

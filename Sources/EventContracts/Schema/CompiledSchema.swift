@@ -105,6 +105,13 @@ enum StringRuleOutcome {
 /// `@unchecked Sendable`: the buffers are written only in `init` and freed only in `deinit`; in
 /// between they are read-only, so concurrent readers cannot race.
 final class SchemaStore: @unchecked Sendable {
+    /// The names of the properties `node` requires.
+    func requiredNames(of node: Int32) -> [String] {
+        let entry = nodes[Int(node)]
+        return (0..<Int(entry.properties.count)).filter { entry.requiredMask & (1 << UInt64($0)) != 0 }
+            .map { string(properties[Int(entry.properties.start) + $0].name) }
+    }
+
     let nodes: UnsafeMutableBufferPointer<SchemaNode>
     let properties: UnsafeMutableBufferPointer<PropertyEntry>
     let enumValues: UnsafeMutableBufferPointer<ByteRange>

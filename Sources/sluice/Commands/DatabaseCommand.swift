@@ -50,7 +50,15 @@ struct DatabaseCommand: AsyncParsableCommand {
         var immediate = false
 
         func run() throws {
-            try options.cluster.stop(immediate: immediate)
+            let cluster = options.cluster
+            switch try cluster.stop(immediate: immediate) {
+            case .stopped:
+                print("stopped the local cluster in \(cluster.directory.path) (its data stays; `sluice db start` starts it again)")
+            case .wasNotRunning:
+                print("the local cluster in \(cluster.directory.path) was not running")
+            case .noCluster:
+                print("no local cluster in \(cluster.directory.path): nothing to stop")
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EventContracts
 import Foundation
-import Loader
+import SampleEvents
 
 /// `sluice generate`: deterministic sample events for demos, tests and the load benchmark.
 struct GenerateCommand: AsyncParsableCommand {

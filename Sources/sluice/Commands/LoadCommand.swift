@@ -173,7 +173,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         // The notes went to stderr as they happened.
         let rate = summary.seconds > 0 ? Double(summary.read) / summary.seconds : 0
-        let batches = summary.batches == 1 ? "1 batch" : "\(summary.batches) batches"
+        let batches = counted(summary.batches, "batch", "batches")
         let stopped = summary.interrupted || extra.contains { $0.0 == "error" || $0.0 == "interrupted_by" }
         if stopped && summary.batches == 0 {
             print("nothing was committed")

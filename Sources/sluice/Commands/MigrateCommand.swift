@@ -32,9 +32,9 @@ struct MigrateCommand: AsyncParsableCommand {
             print("migrate: \(line)")
         }
         if report.nothingToDo {
-            print("migrate: nothing to do (\(report.alreadyApplied) migrations already applied) on \(await postgres.endpoint)")
+            print("migrate: nothing to do (\(counted(report.alreadyApplied, "migration")) already applied) on \(await postgres.endpoint)")
         } else {
-            print("migrate: applied \(report.applied.count) migration(s) and \(report.repeatablesApplied.count) sql/ file(s) on \(await postgres.endpoint)")
+            print("migrate: applied \(counted(report.applied.count, "migration")) and \(counted(report.repeatablesApplied.count, "sql/ file")) on \(await postgres.endpoint)")
         }
         await postgres.close()
     }

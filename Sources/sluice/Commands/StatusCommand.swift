@@ -12,6 +12,9 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @Flag(help: "Also show what is loaded: events per tenant, contract and type, and waiting rejects per reason.")
+    var detail = false
+
     func run() async throws {
         let postgres = try await connection.connect()
         let version = try await postgres.query("SELECT current_setting('server_version') AS v")[0].decode("v", as: String.self)
@@ -26,18 +29,79 @@ struct StatusCommand: AsyncParsableCommand {
         let partitions = try await PartitionManager(connection: postgres).list()
         let rows = partitions.reduce(Int64(0)) { $0 + $1.rowEstimate }
         let bytes = partitions.reduce(Int64(0)) { $0 + $1.totalBytes }
-        print("events:     ~\(rows) rows in \(partitions.count) partitions, \(PartitionTable.byteCount(bytes))")
+        print("events:     ~\(counted(rows, "row")) in \(counted(partitions.count, "partition")), \(PartitionTable.byteCount(bytes))")
         let loads = try await postgres.query("""
             SELECT (SELECT count(*) FROM batch_operations) AS batches,
                    (SELECT max(created_at) FROM batch_operations) AS last_batch,
                    (SELECT count(*) FROM rejected_events WHERE replayed_at IS NULL) AS waiting
             """)[0]
         let lastBatch = try loads.decode("last_batch", as: PostgresTimestamp?.self)
-        print("loads:      \(try loads.decode("batches", as: Int.self)) batches\(lastBatch.map { ", last at \($0)" } ?? "")")
+        print("loads:      \(counted(try loads.decode("batches", as: Int.self), "batch", "batches"))\(lastBatch.map { ", last at \($0)" } ?? "")")
         let waiting = try loads.decode("waiting", as: Int.self)
         print("rejects:    \(waiting) waiting\(waiting > 0 ? " (sluice rejects list)" : "")")
         print("")
         print(PartitionTable.render(partitions))
+        if detail {
+            try await printDetail(postgres)
+        }
         await postgres.close()
+    }
+
+    /// What the warehouse holds, by tenant, contract and type; and why lines wait in the dead letter.
+    private func printDetail(_ postgres: PostgresConnection) async throws {
+        // The biggest types of each tenant and contract, the rest summed up in one row.
+        let shown = 6
+        let loaded = try await postgres.query("""
+            SELECT tenant_id, contract,
+                   CASE WHEN rank <= \(shown) THEN type ELSE '(' || count(*) OVER (PARTITION BY tenant_id, contract, rank > \(shown)) || ' more types)' END AS type,
+                   events
+            FROM (SELECT tenant_id, contract, type, count(*) AS events,
+                         row_number() OVER (PARTITION BY tenant_id, contract ORDER BY count(*) DESC, type) AS rank
+                  FROM events GROUP BY tenant_id, contract, type) AS t
+            """)
+        var rows: [(tenant: String, contract: String, type: String, events: Int64)] = []
+        for row in loaded {
+            let key = (try row.decode("tenant_id", as: String.self), try row.decode("contract", as: String.self), try row.decode("type", as: String.self))
+            let events = try row.decode("events", as: Int64.self)
+            if let index = rows.firstIndex(where: { $0.tenant == key.0 && $0.contract == key.1 && $0.type == key.2 }) {
+                rows[index].events += events
+            } else {
+                rows.append((key.0, key.1, key.2, events))
+            }
+        }
+        rows.sort { ($0.tenant, $0.contract, $0.type.hasPrefix("(") ? 1 : 0, -$0.events) < ($1.tenant, $1.contract, $1.type.hasPrefix("(") ? 1 : 0, -$1.events) }
+        print("")
+        print(StatusTable.render(header: ["TENANT", "CONTRACT", "TYPE", "EVENTS"], rightAligned: [3], rows: rows.map {
+            [RejectText.escaped($0.tenant), $0.contract, RejectText.escaped($0.type), String($0.events)]
+        }))
+        let reasons = try await postgres.query("""
+            SELECT contract, errors->0->>'field' AS field, left(errors->0->>'message', 70) AS message, count(*) AS lines
+            FROM rejected_events WHERE replayed_at IS NULL
+            GROUP BY 1, 2, 3 ORDER BY lines DESC, 1, 2, 3 LIMIT 15
+            """)
+        guard !reasons.isEmpty else { return }
+        print("")
+        print(StatusTable.render(header: ["CONTRACT", "FIELD", "FIRST REASON", "LINES"], rightAligned: [3], rows: try reasons.map {
+            let field = try $0.decode("field", as: String?.self) ?? ""
+            return [try $0.decode("contract", as: String.self), field.isEmpty ? "(line)" : RejectText.escaped(field),
+                    RejectText.escaped(try $0.decode("message", as: String?.self) ?? ""), String(try $0.decode("lines", as: Int64.self))]
+        }))
+    }
+}
+
+/// A plain text table: a header, columns as wide as their widest cell.
+enum StatusTable {
+    static func render(header: [String], rightAligned: Set<Int>, rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return rightAligned.contains(column) ? padding + cell : cell + padding
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }

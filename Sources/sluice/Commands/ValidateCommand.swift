@@ -12,17 +12,21 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check JSON-lines events against a contract, offline (no database).",
         discussion: """
-            Reads one JSON event per line from FILE (or standard input with '-' or no FILE) and
-            prints one verdict per line on standard output:
+            Reads one JSON event per line from FILE (or standard input with '-' or no FILE) \
+            and prints one verdict per line on standard output:
 
               {"line":1,"ok":true,"type":"cart"}
-              {"line":2,"ok":false,"errors":[{"field":"/data/cart_total/amount","message":"must be >= 0"}]}
+              {"line":2,"ok":false,"errors":[{"field":"/data/cart_total/amount",
+                "message":"must be >= 0"}]}
 
-            Exit status: 0 when every line is valid, 1 when any line is invalid, 2 for usage errors
-            (unknown contract, unreadable file).
+            Every error names its field as a JSON Pointer; "" is the line as a whole (not \
+            JSON, not an object).
 
-            Contracts: pocm (default), ingestion-api, growthos, platform, recs. Schemas are listed in
-            docs/contracts.md.
+            Exit status: 0 when every line is valid, 1 when any line is invalid, 2 for usage \
+            errors (unknown contract, unreadable file).
+
+            Contracts: pocm (default), ingestion-api, growthos, platform, recs. Schemas are \
+            listed in docs/contracts.md.
 
             Examples:
               sluice validate events.jsonl

@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 
 /// Valid pocm lines for tests, dated in the previous UTC month so they are valid on any day.
-public enum SampleEvents {
+public enum TestEvents {
     /// A valid pocm `cart` line with idempotency key `key`.
     public static func cartLine(key: String, day: Int = 10, user: String = "u1", micros: Int = 123456) -> String {
         let month = previousMonthPrefix()
