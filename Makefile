@@ -1,11 +1,11 @@
 # Two commands on a fresh machine: `make demo` and `make test` (README.md).
-.PHONY: demo test build release bench-validate bench-load db-start db-stop clean
+.PHONY: demo test build release bench-validate bench-load bench-refresh db-start db-stop clean
 
 demo:
-	scripts/demo.sh
+	@scripts/demo.sh
 
 test:
-	scripts/test.sh
+	@scripts/test.sh
 
 build:
 	swift build
@@ -18,6 +18,9 @@ bench-validate:
 
 bench-load:
 	scripts/bench-load.sh
+
+bench-refresh:
+	scripts/bench-refresh.sh
 
 db-start:
 	swift build --product sluice && "$$(swift build --show-bin-path)/sluice" db start

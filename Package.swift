@@ -60,6 +60,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "Analytics",
+            dependencies: ["Postgres"]
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
@@ -67,13 +71,14 @@ let package = Package(
                 "Warehouse",
                 "EventContracts",
                 "Loader",
+                "Analytics",
                 "SampleEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", "Warehouse"],
             path: "Tests/TestSupport"
         ),
         .executableTarget(
@@ -86,6 +91,7 @@ let package = Package(
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Postgres", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "EventContracts", "Warehouse", "Postgres", "TestSupport", "SampleEvents"]),
         .testTarget(name: "SampleEventsTests", dependencies: ["SampleEvents", "EventContracts"]),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Loader", "SampleEvents", "EventContracts", "Warehouse", "Postgres", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

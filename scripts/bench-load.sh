@@ -61,7 +61,7 @@ fi
 mkdir -p "$OUT"
 
 # 2. A server and fresh databases.
-started_cluster=""
+source scripts/bench-cluster.sh
 cleanup() {
   status=$?
   if [ -z "${BENCH_KEEP:-}" ] && [ -n "${ADMIN_URL:-}" ]; then
@@ -70,30 +70,14 @@ cleanup() {
     done
     rm -f "$OUT"/events.ndjson "$OUT"/events-rss.ndjson "$OUT"/events.copy "$OUT"/keys.copy "$OUT"/time-rss.txt
   fi
-  if [ -n "$started_cluster" ]; then
-    say "stopping the private cluster"
-    "$bin" db stop --dir "$CLUSTER_DIR" >/dev/null 2>&1 || true
-  fi
+  bench_stop_cluster
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ -n "${BENCH_DATABASE_URL:-}" ]; then
-  ADMIN_URL="$BENCH_DATABASE_URL"
-else
-  say "starting a private cluster in $CLUSTER_DIR"
-  started_cluster=1
-  "$bin" db start --dir "$CLUSTER_DIR" >/dev/null
-  ADMIN_URL="$("$bin" db url --admin --dir "$CLUSTER_DIR")"
-fi
-# postgres://user@host:port/db[?params] → same server, another database.
-db_url() {
-  local base="${ADMIN_URL%%\?*}" query=""
-  [[ "$ADMIN_URL" == *\?* ]] && query="?${ADMIN_URL#*\?}"
-  printf '%s/%s%s' "${base%/*}" "$1" "$query"
-}
-URL_A="$(db_url "$DB_A")"; URL_B="$(db_url "$DB_B")"; URL_C="$(db_url "$DB_C")"
+bench_start_cluster
+URL_A="$(bench_db_url "$DB_A")"; URL_B="$(bench_db_url "$DB_B")"; URL_C="$(bench_db_url "$DB_C")"
 psql_a() { psql "$URL_A" -qX -v ON_ERROR_STOP=1 "$@"; }
 psql_b() { psql "$URL_B" -qX -v ON_ERROR_STOP=1 "$@"; }
 

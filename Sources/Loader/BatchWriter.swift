@@ -411,6 +411,8 @@ final class BatchWriter {
             """)
     }
 
+    /// One mark per (tenant, UTC day) the batch loaded into. Append-only: a refresh deletes exactly
+    /// the marks it read, so neither ever waits for the other and no mark is lost.
     private func markDirtyBuckets(_ occurredAt: [Int64], on connection: PostgresConnection) async throws {
         guard !occurredAt.isEmpty else { return }
         let microsPerDay: Int64 = 86_400_000_000
@@ -418,7 +420,6 @@ final class BatchWriter {
         try await connection.query("""
             INSERT INTO refresh_dirty_buckets (tenant_id, day)
             SELECT \(target.tenant), date '1970-01-01' + d::int FROM unnest(\(PostgresInt64Array(days))::int8[]) AS d
-            ON CONFLICT (tenant_id, day) DO NOTHING
             """)
     }
 }

@@ -150,20 +150,33 @@ public struct Migrator: Sendable {
         for row in try await connection.query("SELECT file_name, checksum FROM sluice_schema_repeatables") {
             recorded[try row.decode("file_name", as: String.self)] = try row.decode("checksum", as: String.self)
         }
-        for script in scripts where recorded[script.fileName] != script.checksum {
-            do {
-                try await connection.withTransaction { connection in
-                    try connection.execute(unsafeSQL: script.sql)
-                    try connection.query("""
-                        INSERT INTO sluice_schema_repeatables (file_name, checksum) VALUES (\(script.fileName), \(script.checksum))
-                        ON CONFLICT (file_name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()
-                        """)
+        // Name order first; a file that needs an object another file creates (undefined table,
+        // view or function) waits for a later round. Each file is its own transaction.
+        var pending = scripts.filter { recorded[$0.fileName] != $0.checksum }
+        while !pending.isEmpty {
+            var deferred: [(RepeatableScript, PostgresError)] = []
+            for script in pending {
+                do {
+                    try await connection.withTransaction { connection in
+                        try connection.execute(unsafeSQL: script.sql)
+                        try connection.query("""
+                            INSERT INTO sluice_schema_repeatables (file_name, checksum) VALUES (\(script.fileName), \(script.checksum))
+                            ON CONFLICT (file_name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()
+                            """)
+                    }
+                } catch let error as PostgresError where error.sqlState == "42P01" || error.sqlState == "42883" {
+                    deferred.append((script, error))
+                    continue
+                } catch let error as PostgresError {
+                    throw MigrationError("sql/\(script.fileName) failed: \(error.description)\(error.hint.map { " (hint: \($0))" } ?? ""); it was not applied")
                 }
-            } catch let error as PostgresError {
-                throw MigrationError("sql/\(script.fileName) failed: \(error.description)\(error.hint.map { " (hint: \($0))" } ?? ""); it was not applied")
+                report.repeatablesApplied.append(script.fileName)
+                progress("\(recorded[script.fileName] == nil ? "created" : "updated") sql/\(script.fileName)")
             }
-            report.repeatablesApplied.append(script.fileName)
-            progress("\(recorded[script.fileName] == nil ? "created" : "updated") sql/\(script.fileName)")
+            if deferred.count == pending.count, let (script, error) = deferred.first {
+                throw MigrationError("sql/\(script.fileName) failed: \(error.description); it was not applied (no other sql/ file creates what it needs)")
+            }
+            pending = deferred.map(\.0)
         }
     }
 }

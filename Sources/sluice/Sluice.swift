@@ -30,6 +30,7 @@ struct Sluice: AsyncParsableCommand {
             LoadCommand.self,
             RejectsCommand.self,
             PartitionsCommand.self,
+            RefreshCommand.self,
             StatusCommand.self,
             ValidateCommand.self,
         ]

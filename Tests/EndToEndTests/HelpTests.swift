@@ -22,6 +22,7 @@ struct HelpTests {
         (["rejects", "show"], "--raw"),
         (["rejects", "replay"], "current schemas"),
         (["generate"], "--invalid-every"),
+        (["refresh"], "dirty"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")

@@ -19,7 +19,13 @@ struct CheckpointMigrationTests {
         // The schema as it was: migrations up to 0007.
         let oldRoot = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-old-schema-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: oldRoot.appendingPathComponent("migrations"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: LoaderFixture.repositoryRoot.appendingPathComponent("sql"), to: oldRoot.appendingPathComponent("sql"))
+        try FileManager.default.createDirectory(at: oldRoot.appendingPathComponent("sql"), withIntermediateDirectories: true)
+        // The sql/ files of that version: the partition function and view.
+        for name in try FileManager.default.contentsOfDirectory(atPath: LoaderFixture.repositoryRoot.appendingPathComponent("sql").path)
+        where name.hasPrefix("event_partition") {
+            try FileManager.default.copyItem(at: LoaderFixture.repositoryRoot.appendingPathComponent("sql/\(name)"),
+                                             to: oldRoot.appendingPathComponent("sql/\(name)"))
+        }
         for name in try FileManager.default.contentsOfDirectory(atPath: LoaderFixture.repositoryRoot.appendingPathComponent("migrations").path)
         where name < "0008" {
             try FileManager.default.copyItem(at: LoaderFixture.repositoryRoot.appendingPathComponent("migrations/\(name)"),

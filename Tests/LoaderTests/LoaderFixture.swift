@@ -7,20 +7,13 @@ import Warehouse
 
 /// Shared set-up for loader tests: a migrated fresh database, input files, and queries.
 enum LoaderFixture {
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var repositoryRoot: URL { TestDatabase.repositoryRoot }
 
     static let registry = Result { try EventContractRegistry() }
 
     /// A fresh, migrated database for `body`.
     static func withMigratedDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
-        try await TestDatabase.withFresh { url in
-            let connection = try await PostgresConnection.connect(url)
-            _ = try await Migrator(files: SchemaFiles(root: repositoryRoot)).run(on: connection)
-            await connection.close()
-            return try await body(url)
-        }
+        try await TestDatabase.withMigrated(body)
     }
 
     static func cartLine(key: String, day: Int = 10, user: String = "u1", micros: Int = 123456) -> String {

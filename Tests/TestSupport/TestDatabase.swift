@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Warehouse
 
 /// Fresh databases for tests, created on the cluster that `make test` starts.
 ///
@@ -50,6 +51,21 @@ public enum TestDatabase {
             let connection = try await PostgresConnection.connect(url)
             defer { Task { await connection.close() } }
             return try await body(connection, url)
+        }
+    }
+
+    /// The checkout's root (where migrations/ and sql/ are).
+    public static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// A fresh database with every migration and sql/ file applied, for `body`.
+    public static func withMigrated<T>(_ body: (String) async throws -> T) async throws -> T {
+        try await withFresh { url in
+            let connection = try await PostgresConnection.connect(url)
+            _ = try await Migrator(files: SchemaFiles(root: repositoryRoot)).run(on: connection)
+            await connection.close()
+            return try await body(url)
         }
     }
 }

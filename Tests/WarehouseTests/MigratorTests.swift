@@ -13,7 +13,9 @@ struct MigratorTests {
             let first = try await migrator.run(on: connection)
             let expected = try SchemaFixture.files.migrations().map(\.fileName)
             #expect(first.applied.map(\.fileName) == expected)
-            #expect(first.repeatablesApplied == (try SchemaFixture.files.repeatables().map(\.fileName)))
+            // Every sql/ file once (a file that needs another's object waits for it, so not
+            // necessarily in name order).
+            #expect(first.repeatablesApplied.sorted() == (try SchemaFixture.files.repeatables().map(\.fileName)).sorted())
 
             let second = try await migrator.run(on: connection)
             #expect(second.nothingToDo)

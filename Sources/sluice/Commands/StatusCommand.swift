@@ -39,12 +39,75 @@ struct StatusCommand: AsyncParsableCommand {
         print("loads:      \(counted(try loads.decode("batches", as: Int.self), "batch", "batches"))\(lastBatch.map { ", last at \($0)" } ?? "")")
         let waiting = try loads.decode("waiting", as: Int.self)
         print("rejects:    \(waiting) waiting\(waiting > 0 ? " (sluice rejects list)" : "")")
+        try await printAnalytics(postgres)
         print("")
         print(PartitionTable.render(partitions))
         if detail {
             try await printDetail(postgres)
+            try await printAnalyticsDetail(postgres)
         }
         await postgres.close()
+    }
+
+    /// When each analytics object was last refreshed, and the oldest day still waiting for it.
+    private func printAnalytics(_ postgres: PostgresConnection) async throws {
+        let present = try await postgres.query("SELECT to_regclass('analytics.refresh_log') IS NOT NULL AS present")[0].decode("present", as: Bool.self)
+        guard present else { return }
+        let waiting = try await postgres.query("""
+            SELECT min(day)::text AS oldest, count(DISTINCT (tenant_id, day)) AS buckets FROM refresh_dirty_buckets
+            """)[0]
+        let buckets = try waiting.decode("buckets", as: Int.self)
+        let pending = buckets == 0 ? "nothing waiting" : "\(counted(buckets, "bucket")) waiting, oldest \(try waiting.decode("oldest", as: String.self)) (sluice refresh)"
+        let log = try await postgres.query("""
+            SELECT object, refreshed_at, full_rebuild, rows_written FROM analytics.refresh_log ORDER BY object
+            """)
+        guard !log.isEmpty else {
+            print("analytics:  never refreshed; \(pending)")
+            return
+        }
+        print("analytics:  \(pending)")
+        print("")
+        print(StatusTable.render(header: ["ANALYTICS OBJECT", "LAST REFRESH (UTC)", "KIND", "ROWS WRITTEN", "OLDEST DIRTY DAY"], rightAligned: [3], rows: try log.map {
+            [try $0.decode("object", as: String.self), String(try $0.decode("refreshed_at", as: PostgresTimestamp.self).description.prefix(19)),
+             try $0.decode("full_rebuild", as: Bool.self) ? "full" : "incremental", String(try $0.decode("rows_written", as: Int64.self)),
+             buckets == 0 ? "-" : try waiting.decode("oldest", as: String.self)]
+        }))
+    }
+
+    /// A few numbers BI users look at first: daily active users of the last 7 days, and the funnel.
+    private func printAnalyticsDetail(_ postgres: PostgresConnection) async throws {
+        let present = try await postgres.query("SELECT to_regclass('analytics.kpi_daily') IS NOT NULL AS present")[0].decode("present", as: Bool.self)
+        guard present else { return }
+        let daily = try await postgres.query("""
+            SELECT tenant_id, day::text AS day,
+                   max(value) FILTER (WHERE metric = 'events') AS events,
+                   max(value) FILTER (WHERE metric = 'active_users') AS dau,
+                   max(value) FILTER (WHERE metric = 'new_users') AS new_users,
+                   max(value) FILTER (WHERE metric = 'orders_completed') AS orders
+            FROM analytics.kpi_daily
+            WHERE day > (SELECT max(day) FROM analytics.kpi_daily) - 7
+            GROUP BY tenant_id, day ORDER BY tenant_id, day
+            """)
+        guard !daily.isEmpty else { return }
+        func number(_ row: PostgresRow, _ column: String) throws -> String {
+            try row.decode(column, as: String?.self).map { $0.hasSuffix(".000000") ? String($0.dropLast(7)) : $0 } ?? "0"
+        }
+        print("")
+        print(StatusTable.render(header: ["TENANT", "DAY (UTC)", "EVENTS", "ACTIVE USERS", "NEW USERS", "ORDERS"], rightAligned: [2, 3, 4, 5], rows: try daily.map {
+            [RejectText.escaped(try $0.decode("tenant_id", as: String.self)), try $0.decode("day", as: String.self),
+             try number($0, "events"), try number($0, "dau"), try number($0, "new_users"), try number($0, "orders")]
+        }))
+        let funnel = try await postgres.query("""
+            SELECT tenant_id, step, sum(count) AS events FROM analytics.funnel_step
+            GROUP BY tenant_id, step
+            ORDER BY tenant_id, array_position(ARRAY['cart_item_added', 'checkout_started', 'checkout_completed', 'payment_captured'], step)
+            """)
+        guard !funnel.isEmpty else { return }
+        print("")
+        print(StatusTable.render(header: ["TENANT", "FUNNEL STEP", "EVENTS (ALL DAYS)"], rightAligned: [2], rows: try funnel.map {
+            [RejectText.escaped(try $0.decode("tenant_id", as: String.self)), try $0.decode("step", as: String.self),
+             String(try $0.decode("events", as: Int64.self))]
+        }))
     }
 
     /// What the warehouse holds, by tenant, contract and type; and why lines wait in the dead letter.

@@ -1,0 +1,31 @@
+# Sourced by the bench-*.sh scripts: a server to measure on, and its clean-up.
+#
+# Needs: $bin (the sluice binary), $CLUSTER_DIR, say(). Sets ADMIN_URL and bench_started_cluster.
+# BENCH_DATABASE_URL names an existing server whose user may CREATE DATABASE; otherwise a private
+# cluster is started in $CLUSTER_DIR (loopback only) and stopped by bench_stop_cluster.
+bench_started_cluster=""
+
+bench_start_cluster() {
+  if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+    ADMIN_URL="$BENCH_DATABASE_URL"
+  else
+    say "starting a private cluster in $CLUSTER_DIR"
+    bench_started_cluster=1
+    "$bin" db start --dir "$CLUSTER_DIR" >/dev/null
+    ADMIN_URL="$("$bin" db url --admin --dir "$CLUSTER_DIR")"
+  fi
+}
+
+bench_stop_cluster() {
+  if [ -n "$bench_started_cluster" ]; then
+    say "stopping the private cluster"
+    "$bin" db stop --dir "$CLUSTER_DIR" >/dev/null 2>&1 || true
+  fi
+}
+
+# postgres://user@host:port/db[?params] → the same server, database $1.
+bench_db_url() {
+  local base="${ADMIN_URL%%\?*}" query=""
+  [[ "$ADMIN_URL" == *\?* ]] && query="?${ADMIN_URL#*\?}"
+  printf '%s/%s%s' "${base%/*}" "$1" "$query"
+}

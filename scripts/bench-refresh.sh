@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Refresh benchmark: `sluice refresh` (incremental) against `sluice refresh --full` and against one
+# GROUP BY scan of events, in the same run; then a load while a full refresh runs against the same
+# load alone. Prints numbers; not a test.
+#
+# Usage: scripts/bench-refresh.sh [N]     (default N=1000000 pocm events, plus 25% more from the
+#                                          other contracts, over DAYS=180 days)
+#
+# Environment:
+#   BENCH_DATABASE_URL  an existing server whose user may CREATE DATABASE (default: a private cluster
+#                       in .sluice-bench/, started and stopped by this script; loopback only)
+#   BENCH_DAYS          days of history (default 180)
+#   BENCH_LOAD_EVENTS   events of the load-during-refresh step (default 200000)
+#   BENCH_LATE_EVENTS   of the appended 1%, how many are late, scattered over the history (default 5)
+#   BENCH_TIMEOUT       seconds any one step may take (default 1800)
+#   BENCH_KEEP=1        keep the database and bench-out/ files afterwards
+# Results: docs/performance.md, section "Refresh".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N="${1:-1000000}"
+[[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/bench-refresh.sh [N]   (N = number of pocm events, default 1000000)" >&2; exit 2; }
+DAYS="${BENCH_DAYS:-180}"
+LOAD_EVENTS="${BENCH_LOAD_EVENTS:-200000}"
+STEP_TIMEOUT="${BENCH_TIMEOUT:-1800}"
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+export SLUICE_MEDICAL_KEY="${SLUICE_MEDICAL_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}"
+export SLUICE_PII_HASH_SECRET="${SLUICE_PII_HASH_SECRET:-bench-secret}"
+OUT="$PWD/bench-out"
+CLUSTER_DIR="$PWD/.sluice-bench"
+DB=sluice_bench_refresh
+TENANT=bench
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench-refresh: %s\n' "$*" >&2; exit 1; }
+bounded() { timeout --foreground "$STEP_TIMEOUT" "$@"; }
+now_s() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+json_field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9.][0-9.]*\).*/\1/p" <<<"$2" | head -n1; }
+
+scripts/ensure-system-packages.sh
+say "building sluice (release)"
+swift build -c release --product sluice >&2
+bin="$(swift build -c release --show-bin-path)/sluice"
+mkdir -p "$OUT"
+
+source scripts/bench-cluster.sh
+cleanup() {
+  status=$?
+  if [ -z "${BENCH_KEEP:-}" ]; then
+    [ -n "${ADMIN_URL:-}" ] && psql "$ADMIN_URL" -qX -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -f "$OUT"/refresh-*.ndjson
+  fi
+  bench_stop_cluster
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bench_start_cluster
+URL="$(bench_db_url "$DB")"
+export DATABASE_URL="$URL"
+psql "$ADMIN_URL" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+"$bin" migrate >/dev/null
+psql "$URL" -qX -v ON_ERROR_STOP=1 -c \
+  "SELECT sluice_ensure_event_partition(day) FROM generate_series(now() - interval '$((DAYS + 1)) days', now() + interval '1 day', interval '1 day') AS day" >/dev/null
+
+# 1. The warehouse: N pocm events and N/4 more from the other contracts, over DAYS days.
+other=$(( N / 16 ))
+gen_load() { # contract count seed days file
+  bounded "$bin" generate --contract "$1" --count "$2" --seed "$3" --days "$4" --tenant "$TENANT" --output "$5"
+  local summary
+  summary=$(bounded "$bin" load --contract "$1" --tenant "$TENANT" --json "$5")
+  printf '%s\n' "$(json_field loaded "$summary")"
+}
+say "generating and loading $N pocm + 4 x $other other-contract events over $DAYS days"
+total=0
+total=$(( total + $(gen_load pocm "$N" 1 "$DAYS" "$OUT/refresh-pocm.ndjson") ))
+seed=2
+for contract in recs growthos platform ingestion-api; do
+  total=$(( total + $(gen_load "$contract" "$other" "$seed" "$DAYS" "$OUT/refresh-$contract.ndjson") ))
+  seed=$(( seed + 1 ))
+done
+rm -f "$OUT"/refresh-*.ndjson
+say "loaded $total events; first full refresh"
+bounded "$bin" refresh --full >/dev/null
+psql "$URL" -qX -c "VACUUM ANALYZE" >/dev/null
+
+# 2. Append 1%: recent days, and a few late events scattered over the history.
+# "A few" late events: each dirties a whole day of history, which is recomputed.
+append=$(( total / 100 ))
+late="${BENCH_LATE_EVENTS:-5}"
+say "appending $append events (1%): $(( append - late )) over the last 2 days, $late late ones over $DAYS days"
+bounded "$bin" generate --contract pocm --count $(( append - late )) --seed 91 --days 2 --tenant "$TENANT" --output "$OUT/refresh-append.ndjson"
+bounded "$bin" generate --contract pocm --count "$late" --seed 92 --days "$DAYS" --tenant "$TENANT" --output "$OUT/refresh-late.ndjson"
+bounded "$bin" load --contract pocm --tenant "$TENANT" --json "$OUT/refresh-append.ndjson" "$OUT/refresh-late.ndjson" >/dev/null
+buckets=$(psql "$URL" -qAtX -c "SELECT count(DISTINCT (tenant_id, day)) FROM refresh_dirty_buckets")
+
+# 3. Timings, same data: incremental, then full, then the scan (best of 3).
+say "timing: sluice refresh (incremental, $buckets dirty buckets)"
+start=$(now_s); inc_json=$(bounded "$bin" refresh --json); inc_seconds=$(elapsed "$start" "$(now_s)")
+say "timing: sluice refresh --full"
+start=$(now_s); full_json=$(bounded "$bin" refresh --full --json); full_seconds=$(elapsed "$start" "$(now_s)")
+say "timing: SELECT tenant_id, occurred_at::date, count(*) FROM events GROUP BY 1, 2 (best of 3)"
+scan_seconds=""
+for _ in 1 2 3; do
+  start=$(now_s)
+  psql "$URL" -qAtX -c "SELECT tenant_id, occurred_at::date, count(*) FROM events GROUP BY 1, 2" >/dev/null
+  s=$(elapsed "$start" "$(now_s)")
+  scan_seconds=$(awk -v a="${scan_seconds:-$s}" -v b="$s" 'BEGIN { print (b < a ? b : a) }')
+done
+
+# 4. A load alone, then the same amount while full refreshes run back to back.
+say "timing: loading $LOAD_EVENTS events alone"
+bounded "$bin" generate --contract pocm --count "$LOAD_EVENTS" --seed 93 --days 30 --tenant "$TENANT" --output "$OUT/refresh-load-a.ndjson"
+bounded "$bin" generate --contract pocm --count "$LOAD_EVENTS" --seed 94 --days 30 --tenant "$TENANT" --output "$OUT/refresh-load-b.ndjson"
+alone=$(bounded "$bin" load --contract pocm --tenant "$TENANT" --json "$OUT/refresh-load-a.ndjson")
+alone_seconds=$(json_field seconds "$alone")
+say "timing: loading $LOAD_EVENTS events while sluice refresh --full runs"
+( while true; do "$bin" refresh --full >/dev/null 2>&1 || exit 0; done ) & refresher=$!
+sleep 1
+during=$(bounded "$bin" load --contract pocm --tenant "$TENANT" --json "$OUT/refresh-load-b.ndjson")
+kill "$refresher" 2>/dev/null || true
+wait "$refresher" 2>/dev/null || true
+during_seconds=$(json_field seconds "$during")
+
+cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
+pg_version=$(psql "$URL" -qAtX -c "SHOW server_version")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+inc_ratio=$(ratio "$inc_seconds" "$full_seconds")
+scan_ratio=$(ratio "$full_seconds" "$scan_seconds")
+speed_ratio=$(ratio "$alone_seconds" "$during_seconds")
+echo
+printf 'machine: %s CPUs, %s; PostgreSQL %s\n' "$(nproc)" "$cpu" "$pg_version"
+printf 'warehouse: %s events over %s days (%s pocm), then %s appended (%s late), %s dirty buckets\n' "$total" "$DAYS" "$N" "$append" "$late" "$buckets"
+printf '%-52s %10s\n' "step" "seconds"
+printf '%-52s %10s\n' "sluice refresh (incremental)" "$inc_seconds"
+printf '%-52s %10s\n' "sluice refresh --full" "$full_seconds"
+printf '%-52s %10s\n' "GROUP BY scan of events (best of 3)" "$scan_seconds"
+printf '%-52s %10s\n' "load $LOAD_EVENTS events alone" "$alone_seconds"
+printf '%-52s %10s\n' "load $LOAD_EVENTS events during full refreshes" "$during_seconds"
+printf 'incremental / full: %s (target <= 0.05: %s)\n' "$inc_ratio" "$(awk -v r="$inc_ratio" 'BEGIN { print (r <= 0.05 ? "met" : "NOT met") }')"
+printf 'full / scan: %s (target <= 3: %s)\n' "$scan_ratio" "$(awk -v r="$scan_ratio" 'BEGIN { print (r <= 3 ? "met" : "NOT met") }')"
+printf 'load speed during refresh / alone: %s (target >= 0.80: %s)\n' "$speed_ratio" "$(awk -v r="$speed_ratio" 'BEGIN { print (r >= 0.8 ? "met" : "NOT met") }')"
+printf 'incremental per object: %s\n' "$inc_json"
+printf 'full per object: %s\n' "$full_json"

@@ -1,0 +1,465 @@
+-- analytics.refresh(p_full): bring the analytics tables up to date with public.events.
+--
+-- Incremental (p_full = false): recomputes exactly the (tenant, day) buckets marked in
+-- refresh_dirty_buckets, plus the days whose figures those marks change indirectly:
+--   * the days an alias appears on, when its link moved to another user (an anonymous session
+--     identified later is credited to its user on every day it appears);
+--   * the days a device sent events on, when its first activation arrived or moved earlier;
+--   * new_users on the old and new first day of a user whose first event moved.
+-- Full (p_full = true): rebuilds everything from events; it must give the same rows.
+--
+-- The caller (`sluice refresh`) runs this in one REPEATABLE READ transaction under an advisory
+-- lock: every statement sees the same snapshot, BI readers see the old rows until COMMIT, and the
+-- marks deleted are exactly those read (a load that commits meanwhile keeps its mark). No lock is
+-- taken on events, so loads never wait. Returns what it did per object.
+-- Dropped first: CREATE OR REPLACE cannot change the columns a function returns.
+DROP FUNCTION IF EXISTS analytics.refresh(boolean);
+CREATE FUNCTION analytics.refresh(p_full boolean)
+RETURNS TABLE (object text, buckets integer, rows_written bigint, seconds numeric, days_recomputed integer,
+               events_read bigint, read_seconds numeric)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    step_started timestamptz;
+    n            bigint;
+    m            bigint;
+    day_count    integer;
+    fact_count   integer;
+    read_count   bigint;
+    read_time    numeric := 0;
+    lo           date;
+    hi           date;
+BEGIN
+    DROP VIEW IF EXISTS _link_source, _user_day_source, _attribute_source;
+    DROP TABLE IF EXISTS _stats, _marks, _days, _ev, _pairs, _touched, _old_links, _changed_aliases, _changed_devices,
+                         _fact_days, _affected_users, _affected, _newuser_days;
+    CREATE TEMP TABLE _stats (object text PRIMARY KEY, rows_written bigint, seconds numeric) ON COMMIT DROP;
+    CREATE TEMP TABLE _marks ON COMMIT DROP AS SELECT d.id, d.tenant_id, d.day FROM public.refresh_dirty_buckets AS d;
+
+    -- The events to work from: every event (full), or those of the marked days, with the fields
+    -- the aggregates and dimensions read pulled out of the payload once (analytics.event_measures).
+    -- A full rebuild empties the tables with TRUNCATE: BI queries wait for its COMMIT (they never
+    -- see a partial rebuild), loads do not (they never touch analytics).
+    step_started := clock_timestamp();
+    CREATE TEMP TABLE _days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
+    IF p_full THEN
+        TRUNCATE analytics.identity_pairs, analytics.alias_days, analytics.identity_links, analytics.user_days,
+                 analytics.user_attribute_values, analytics.dim_users, analytics.dim_devices, analytics.device_days,
+                 analytics.kpi_daily, analytics.funnel_step, analytics.funnel_user_days, analytics.inventory_daily,
+                 analytics.device_metrics;
+        CREATE TEMP TABLE _ev ON COMMIT DROP AS SELECT f.* FROM analytics.event_measures AS f;
+        INSERT INTO _days SELECT DISTINCT e.tenant_id, e.day FROM _ev AS e;
+    ELSE
+        INSERT INTO _days SELECT DISTINCT k.tenant_id, k.day FROM _marks AS k;
+        ANALYZE _days;
+        -- A range scan of events' (tenant_id, occurred_at) index per bucket, in its month's
+        -- partition only (OFFSET 0 keeps the planner from turning this into a scan of every event).
+        CREATE TEMP TABLE _ev ON COMMIT DROP AS
+        SELECT f.* FROM _days AS d
+        JOIN LATERAL (SELECT m.* FROM analytics.event_measures AS m
+                      WHERE m.tenant_id = d.tenant_id
+                        AND m.occurred_at >= (d.day::timestamp AT TIME ZONE 'UTC')
+                        AND m.occurred_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')
+                      OFFSET 0) AS f ON true;
+    END IF;
+    ANALYZE _ev;
+    ANALYZE _days;
+    SELECT count(*) INTO day_count FROM _days;
+    read_time := extract(epoch FROM clock_timestamp() - step_started);
+
+    -- Calendar: every day of the partitions' span.
+    step_started := clock_timestamp();
+    SELECT (min(p.range_from) AT TIME ZONE 'UTC')::date, (max(p.range_to) AT TIME ZONE 'UTC')::date INTO lo, hi
+    FROM public.sluice_event_partitions AS p;
+    DELETE FROM analytics.dim_date AS dd WHERE lo IS NULL OR dd.day < lo OR dd.day >= hi;
+    INSERT INTO analytics.dim_date
+    SELECT g::date, extract(isoyear FROM g), extract(week FROM g), extract(year FROM g), extract(quarter FROM g),
+           extract(month FROM g), trim(to_char(g, 'Month')), extract(day FROM g), extract(isodow FROM g),
+           trim(to_char(g, 'Day')), extract(isodow FROM g) >= 6
+    FROM generate_series(lo, hi - 1, interval '1 day') AS g
+    WHERE lo IS NOT NULL
+    ON CONFLICT (day) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    INSERT INTO _stats VALUES ('dim_date', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- Identities: pairs seen together, the days each alias appears on, and the links of the
+    -- aliases seen with a user in these days.
+    step_started := clock_timestamp();
+    -- One pass: first and last time per pair; the last event's id rides on the (time, id) maximum.
+    CREATE TEMP TABLE _pairs ON COMMIT DROP AS
+    SELECT e.tenant_id, e.alias_kind, e.alias, e.own_user_id AS user_id, min(e.occurred_at) AS first_seen_at,
+           max(ARRAY[(extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.id]) AS newest
+    FROM _ev AS e
+    WHERE e.alias IS NOT NULL AND e.own_user_id IS NOT NULL
+    GROUP BY e.tenant_id, e.alias_kind, e.alias, e.own_user_id;
+    IF p_full THEN
+        INSERT INTO analytics.identity_pairs (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
+        SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
+        FROM _pairs AS x;
+    ELSE
+        INSERT INTO analytics.identity_pairs AS p (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
+        SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
+        FROM _pairs AS x
+        ON CONFLICT (tenant_id, alias_kind, alias, user_id) DO UPDATE
+        SET first_seen_at = LEAST(p.first_seen_at, EXCLUDED.first_seen_at),
+            last_seen_at = CASE WHEN (EXCLUDED.last_seen_at, EXCLUDED.last_event_id) > (p.last_seen_at, p.last_event_id)
+                                THEN EXCLUDED.last_seen_at ELSE p.last_seen_at END,
+            last_event_id = CASE WHEN (EXCLUDED.last_seen_at, EXCLUDED.last_event_id) > (p.last_seen_at, p.last_event_id)
+                                 THEN EXCLUDED.last_event_id ELSE p.last_event_id END;
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+
+    -- Only the days an alias appears without a user: those are the days its link decides.
+    IF NOT p_full THEN
+        DELETE FROM analytics.alias_days AS a USING _days AS d WHERE a.tenant_id = d.tenant_id AND a.day = d.day;
+    END IF;
+    INSERT INTO analytics.alias_days
+    SELECT DISTINCT e.tenant_id, e.alias_kind, e.alias, e.day FROM _ev AS e WHERE e.alias IS NOT NULL AND e.own_user_id IS NULL;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+
+    CREATE TEMP TABLE _touched ON COMMIT DROP AS
+    SELECT DISTINCT e.tenant_id, e.alias_kind, e.alias FROM _ev AS e
+    WHERE NOT p_full AND e.alias IS NOT NULL AND e.own_user_id IS NOT NULL;
+    CREATE TEMP TABLE _old_links ON COMMIT DROP AS
+    SELECT l.tenant_id, l.alias_kind, l.alias, l.user_id
+    FROM analytics.identity_links AS l JOIN _touched AS t USING (tenant_id, alias_kind, alias);
+    ANALYZE _touched;
+    ANALYZE _old_links;
+    DELETE FROM analytics.identity_links AS l USING _touched AS t
+    WHERE l.tenant_id = t.tenant_id AND l.alias_kind = t.alias_kind AND l.alias = t.alias;
+    -- The pairs to draw links from: all (full), or those of the touched aliases, found by an index
+    -- probe each (a lateral join) rather than a scan of every pair.
+    IF p_full THEN
+        CREATE TEMP VIEW _link_source AS SELECT p.* FROM analytics.identity_pairs AS p;
+    ELSE
+        CREATE TEMP VIEW _link_source AS
+        SELECT p.* FROM _touched AS t
+        CROSS JOIN LATERAL (SELECT q.* FROM analytics.identity_pairs AS q
+                            WHERE q.tenant_id = t.tenant_id AND q.alias_kind = t.alias_kind AND q.alias = t.alias) AS p;
+    END IF;
+    INSERT INTO analytics.identity_links (tenant_id, alias_kind, alias, user_id, users_seen, frozen, first_seen_at, last_seen_at)
+    SELECT g.tenant_id, g.alias_kind, g.alias, CASE WHEN g.users_seen > g.max_users THEN NULL ELSE g.newest_user END,
+           g.users_seen, g.users_seen > g.max_users, g.first_seen_at, g.last_seen_at
+    FROM (SELECT p.tenant_id, p.alias_kind, p.alias,
+                 (array_agg(p.user_id ORDER BY p.last_seen_at DESC, p.last_event_id DESC))[1] AS newest_user,
+                 count(*) AS users_seen, min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at,
+                 COALESCE(max(own.max_users_per_alias), max(fallback.max_users_per_alias), 5) AS max_users
+          FROM _link_source AS p
+          LEFT JOIN public.identity_settings AS own ON own.tenant_id = p.tenant_id
+          LEFT JOIN public.identity_settings AS fallback ON fallback.tenant_id = '*'
+          GROUP BY p.tenant_id, p.alias_kind, p.alias) AS g;
+    DROP VIEW _link_source;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+    INSERT INTO _stats VALUES ('identity_links', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- Devices: each device's first activation, and the days each device sent events on.
+    step_started := clock_timestamp();
+    CREATE TEMP TABLE _changed_devices (tenant_id varchar(64), device_id varchar(255)) ON COMMIT DROP;
+    WITH upserted AS (
+        INSERT INTO analytics.dim_devices AS d (tenant_id, device_id, device_type, batch_number, activated_at, activation_day, activation_event_id)
+        SELECT DISTINCT ON (e.tenant_id, e.device_id) e.tenant_id, e.device_id, COALESCE(e.device_type, 'unknown'), e.batch_number,
+               e.occurred_at, e.day, e.id
+        FROM _ev AS e
+        WHERE e.type = 'device_activation' AND e.device_id IS NOT NULL
+        ORDER BY e.tenant_id, e.device_id, e.occurred_at, e.id
+        ON CONFLICT (tenant_id, device_id) DO UPDATE
+        SET device_type = EXCLUDED.device_type, batch_number = EXCLUDED.batch_number, activated_at = EXCLUDED.activated_at,
+            activation_day = EXCLUDED.activation_day, activation_event_id = EXCLUDED.activation_event_id
+        WHERE (EXCLUDED.activated_at, EXCLUDED.activation_event_id) < (d.activated_at, d.activation_event_id)
+        RETURNING d.tenant_id, d.device_id
+    )
+    INSERT INTO _changed_devices SELECT u.tenant_id, u.device_id FROM upserted AS u;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF NOT p_full THEN
+        DELETE FROM analytics.device_days AS a USING _days AS d WHERE a.tenant_id = d.tenant_id AND a.day = d.day;
+    END IF;
+    INSERT INTO analytics.device_days
+    SELECT DISTINCT e.tenant_id, e.device_id, e.day FROM _ev AS e WHERE e.device_id IS NOT NULL;
+    INSERT INTO _stats VALUES ('dim_devices', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- The days to recompute: the marked ones, and (incrementally) those whose figures changed
+    -- through a moved link or a device's new first activation. Their events join _ev.
+    CREATE TEMP TABLE _fact_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
+    INSERT INTO _fact_days SELECT d.tenant_id, d.day FROM _days AS d;
+    IF NOT p_full THEN
+        step_started := clock_timestamp();
+        CREATE TEMP TABLE _changed_aliases ON COMMIT DROP AS
+        SELECT l.tenant_id, l.alias_kind, l.alias
+        FROM analytics.identity_links AS l
+        JOIN _touched AS t USING (tenant_id, alias_kind, alias)
+        LEFT JOIN _old_links AS o USING (tenant_id, alias_kind, alias)
+        WHERE l.user_id IS DISTINCT FROM o.user_id;
+        INSERT INTO _fact_days
+        SELECT DISTINCT a.tenant_id, a.day FROM analytics.alias_days AS a JOIN _changed_aliases AS c USING (tenant_id, alias_kind, alias)
+        UNION
+        SELECT DISTINCT a.tenant_id, a.day FROM analytics.device_days AS a JOIN _changed_devices AS c USING (tenant_id, device_id)
+        ON CONFLICT DO NOTHING;
+        INSERT INTO _ev
+        SELECT i.* FROM (SELECT f.tenant_id, f.day FROM _fact_days AS f EXCEPT SELECT d.tenant_id, d.day FROM _days AS d) AS x
+        JOIN LATERAL (SELECT m.* FROM analytics.event_measures AS m
+                      WHERE m.tenant_id = x.tenant_id
+                        AND m.occurred_at >= (x.day::timestamp AT TIME ZONE 'UTC')
+                        AND m.occurred_at < ((x.day + 1)::timestamp AT TIME ZONE 'UTC')
+                      OFFSET 0) AS i ON true;
+        ANALYZE _ev;
+        read_time := read_time + extract(epoch FROM clock_timestamp() - step_started);
+    END IF;
+    ANALYZE _fact_days;
+    SELECT count(*) INTO fact_count FROM _fact_days;
+    SELECT count(*) INTO read_count FROM _ev;
+
+    -- Users: events per canonical user and day, attributes, then the users those touched.
+    step_started := clock_timestamp();
+    CREATE TEMP TABLE _affected_users (tenant_id varchar(64), user_id varchar(255)) ON COMMIT DROP;
+    CREATE TEMP TABLE _newuser_days (tenant_id varchar(64), day date) ON COMMIT DROP;
+    CREATE TEMP TABLE _affected (tenant_id varchar(64), user_id varchar(255)) ON COMMIT DROP;
+    IF NOT p_full THEN
+        WITH removed AS (
+            DELETE FROM analytics.user_days AS u USING _fact_days AS f WHERE u.tenant_id = f.tenant_id AND u.day = f.day
+            RETURNING u.tenant_id, u.user_id
+        )
+        INSERT INTO _affected_users SELECT r.tenant_id, r.user_id FROM removed AS r;
+    END IF;
+    INSERT INTO analytics.user_days (tenant_id, user_id, day, events, first_at, last_at)
+    SELECT e.tenant_id, COALESCE(e.own_user_id, l.user_id), e.day, count(*), min(e.occurred_at), max(e.occurred_at)
+    FROM _ev AS e
+    LEFT JOIN analytics.identity_links AS l
+           ON e.own_user_id IS NULL AND l.tenant_id = e.tenant_id AND l.alias_kind = e.alias_kind AND l.alias = e.alias
+    WHERE COALESCE(e.own_user_id, l.user_id) IS NOT NULL
+    GROUP BY e.tenant_id, COALESCE(e.own_user_id, l.user_id), e.day;
+    GET DIAGNOSTICS n = ROW_COUNT;
+
+    IF p_full THEN
+        INSERT INTO analytics.user_attribute_values (tenant_id, user_id, attribute, value, observed_at, event_id)
+        SELECT DISTINCT ON (e.tenant_id, e.own_user_id, a.key) e.tenant_id, e.own_user_id, a.key, a.value, e.occurred_at, e.id
+        FROM _ev AS e CROSS JOIN LATERAL jsonb_each(e.attrs) AS a
+        WHERE e.attrs IS NOT NULL AND a.value <> 'null'::jsonb
+        ORDER BY e.tenant_id, e.own_user_id, a.key, e.occurred_at DESC, e.id DESC;
+    ELSE
+        WITH upserted AS (
+            INSERT INTO analytics.user_attribute_values AS v (tenant_id, user_id, attribute, value, observed_at, event_id)
+            SELECT DISTINCT ON (e.tenant_id, e.own_user_id, a.key) e.tenant_id, e.own_user_id, a.key, a.value, e.occurred_at, e.id
+            FROM _ev AS e CROSS JOIN LATERAL jsonb_each(e.attrs) AS a
+            WHERE e.attrs IS NOT NULL AND a.value <> 'null'::jsonb
+            ORDER BY e.tenant_id, e.own_user_id, a.key, e.occurred_at DESC, e.id DESC
+            ON CONFLICT (tenant_id, user_id, attribute) DO UPDATE
+            SET value = EXCLUDED.value, observed_at = EXCLUDED.observed_at, event_id = EXCLUDED.event_id
+            WHERE (EXCLUDED.observed_at, EXCLUDED.event_id) > (v.observed_at, v.event_id)
+            RETURNING v.tenant_id, v.user_id
+        )
+        INSERT INTO _affected_users SELECT u.tenant_id, u.user_id FROM upserted AS u;
+    END IF;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+
+    IF NOT p_full THEN
+        -- Users whose days were recomputed: before and after (a moved link takes days away).
+        INSERT INTO _affected_users
+        SELECT u.tenant_id, u.user_id FROM analytics.user_days AS u JOIN _fact_days AS f ON u.tenant_id = f.tenant_id AND u.day = f.day;
+        INSERT INTO _affected SELECT DISTINCT a.tenant_id, a.user_id FROM _affected_users AS a;
+        ANALYZE _affected;
+        WITH removed AS (
+            DELETE FROM analytics.dim_users AS d USING _affected AS a WHERE d.tenant_id = a.tenant_id AND d.user_id = a.user_id
+            RETURNING d.tenant_id, (d.first_seen_at AT TIME ZONE 'UTC')::date AS day
+        )
+        INSERT INTO _newuser_days SELECT r.tenant_id, r.day FROM removed AS r;
+    END IF;
+    -- The users to rebuild: all (full), or the affected ones, an index probe each.
+    IF p_full THEN
+        CREATE TEMP VIEW _user_day_source AS SELECT u.* FROM analytics.user_days AS u;
+        CREATE TEMP VIEW _attribute_source AS SELECT x.* FROM analytics.user_attribute_values AS x;
+    ELSE
+        CREATE TEMP VIEW _user_day_source AS
+        SELECT u.* FROM _affected AS a
+        CROSS JOIN LATERAL (SELECT q.* FROM analytics.user_days AS q WHERE q.tenant_id = a.tenant_id AND q.user_id = a.user_id) AS u;
+        CREATE TEMP VIEW _attribute_source AS
+        SELECT x.* FROM _affected AS a
+        CROSS JOIN LATERAL (SELECT q.* FROM analytics.user_attribute_values AS q
+                            WHERE q.tenant_id = a.tenant_id AND q.user_id = a.user_id) AS x;
+    END IF;
+    WITH days AS (
+        SELECT u.tenant_id, u.user_id, min(u.first_at) AS first_seen_at, max(u.last_at) AS last_seen_at, sum(u.events) AS event_count
+        FROM _user_day_source AS u
+        GROUP BY u.tenant_id, u.user_id
+    ),
+    attributes AS (
+        SELECT x.tenant_id, x.user_id,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'email_hash') AS email_hash,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'first_name') AS first_name,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'last_name') AS last_name,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'role') AS role,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'company') AS company,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'user_type') AS user_type,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'login_method') AS login_method,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'country') AS country,
+               max(x.value #>> '{}') FILTER (WHERE x.attribute = 'signup_method') AS signup_method,
+               jsonb_object_agg(x.attribute, x.value) FILTER (WHERE x.attribute NOT IN
+                   ('email_hash', 'first_name', 'last_name', 'role', 'company', 'user_type', 'login_method', 'country', 'signup_method')) AS rest
+        FROM _attribute_source AS x
+        GROUP BY x.tenant_id, x.user_id
+    ),
+    added AS (
+        INSERT INTO analytics.dim_users (tenant_id, user_id, first_seen_at, last_seen_at, event_count, email_hash, first_name,
+                                         last_name, role, company, user_type, login_method, country, signup_method, attributes)
+        SELECT d.tenant_id, d.user_id, d.first_seen_at, d.last_seen_at, d.event_count, v.email_hash, v.first_name, v.last_name,
+               v.role, v.company, v.user_type, v.login_method, v.country, v.signup_method, COALESCE(v.rest, '{}')
+        FROM days AS d LEFT JOIN attributes AS v ON v.tenant_id = d.tenant_id AND v.user_id = d.user_id
+        RETURNING tenant_id, (first_seen_at AT TIME ZONE 'UTC')::date AS day
+    )
+    INSERT INTO _newuser_days SELECT a.tenant_id, a.day FROM added AS a WHERE NOT p_full;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    DROP VIEW _user_day_source, _attribute_source;
+    n := n + (SELECT count(*) FROM analytics.dim_users AS d WHERE p_full) + m;
+    INSERT INTO _stats VALUES ('dim_users', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- kpi_daily: every metric of the recomputed days; new_users also where a first day moved.
+    step_started := clock_timestamp();
+    DELETE FROM analytics.kpi_daily AS k USING _fact_days AS f WHERE k.tenant_id = f.tenant_id AND k.day = f.day;
+    INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
+    SELECT g.tenant_id, x.metric, g.day, x.value
+    FROM (SELECT e.tenant_id, e.day, count(*) AS events,
+                 count(*) FILTER (WHERE e.contract = 'pocm' AND e.type = 'checkout' AND e.status = 'completed') AS orders,
+                 count(*) FILTER (WHERE e.contract = 'pocm' AND e.type = 'search') AS searches,
+                 count(*) FILTER (WHERE e.contract = 'pocm' AND e.type = 'search' AND e.zero_result) AS zero_results
+          FROM _ev AS e GROUP BY e.tenant_id, e.day) AS g
+    CROSS JOIN LATERAL (VALUES ('events', g.events), ('orders_completed', g.orders), ('searches', g.searches),
+                               ('zero_result_searches', g.zero_results)) AS x(metric, value);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
+    SELECT f.tenant_id, 'active_users', f.day, count(u.user_id)
+    FROM _fact_days AS f LEFT JOIN analytics.user_days AS u ON u.tenant_id = f.tenant_id AND u.day = f.day
+    GROUP BY f.tenant_id, f.day;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+    INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
+    SELECT e.tenant_id, 'revenue_captured:' || e.currency, e.day, sum(e.amount)
+    FROM _ev AS e
+    WHERE e.contract = 'pocm' AND e.type = 'payment' AND e.status = 'captured' AND e.currency IS NOT NULL AND e.amount IS NOT NULL
+    GROUP BY e.tenant_id, e.currency, e.day
+    UNION ALL
+    SELECT e.tenant_id, 'refunds:' || e.currency, e.day, sum(COALESCE(e.refund_amount, e.amount))
+    FROM _ev AS e
+    WHERE e.contract = 'pocm' AND e.type = 'payment' AND e.status IN ('refunded', 'partially_refunded')
+      AND e.currency IS NOT NULL AND COALESCE(e.refund_amount, e.amount) IS NOT NULL
+    GROUP BY e.tenant_id, e.currency, e.day;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+    IF p_full THEN
+        INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
+        SELECT f.tenant_id, 'new_users', f.day, COALESCE(c.users, 0)
+        FROM _fact_days AS f
+        LEFT JOIN (SELECT u.tenant_id, (u.first_seen_at AT TIME ZONE 'UTC')::date AS day, count(*) AS users
+                   FROM analytics.dim_users AS u GROUP BY 1, 2) AS c ON c.tenant_id = f.tenant_id AND c.day = f.day;
+    ELSE
+        DELETE FROM analytics.kpi_daily AS k USING _newuser_days AS d
+        WHERE k.metric = 'new_users' AND k.tenant_id = d.tenant_id AND k.day = d.day;
+        INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
+        SELECT x.tenant_id, 'new_users', x.day,
+               (SELECT count(*) FROM analytics.dim_users AS u
+                WHERE u.tenant_id = x.tenant_id
+                  AND u.first_seen_at >= (x.day::timestamp AT TIME ZONE 'UTC')
+                  AND u.first_seen_at < ((x.day + 1)::timestamp AT TIME ZONE 'UTC'))
+        FROM (SELECT f.tenant_id, f.day FROM _fact_days AS f UNION SELECT d.tenant_id, d.day FROM _newuser_days AS d) AS x;
+    END IF;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+    INSERT INTO _stats VALUES ('kpi_daily', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- funnel_step
+    step_started := clock_timestamp();
+    DELETE FROM analytics.funnel_step AS s USING _fact_days AS f WHERE s.tenant_id = f.tenant_id AND s.day = f.day;
+    INSERT INTO analytics.funnel_step (tenant_id, step, day, count)
+    SELECT x.tenant_id, x.step, x.day, count(*)
+    FROM (SELECT e.tenant_id, e.day,
+                 CASE WHEN e.type = 'cart' AND e.status = 'item_added' THEN 'cart_item_added'
+                      WHEN e.type = 'checkout' AND e.status = 'started' THEN 'checkout_started'
+                      WHEN e.type = 'checkout' AND e.status = 'completed' THEN 'checkout_completed'
+                      WHEN e.type = 'payment' AND e.status = 'captured' THEN 'payment_captured' END AS step
+          FROM _ev AS e WHERE e.contract = 'pocm' AND e.type IN ('cart', 'checkout', 'payment')) AS x
+    WHERE x.step IS NOT NULL
+    GROUP BY x.tenant_id, x.step, x.day;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    -- Per canonical user and day, for the per-user conversion views.
+    IF NOT p_full THEN
+        DELETE FROM analytics.funnel_user_days AS s USING _fact_days AS f WHERE s.tenant_id = f.tenant_id AND s.day = f.day;
+    END IF;
+    INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
+    SELECT x.tenant_id, x.user_id, x.step, x.day, min(x.occurred_at)
+    FROM (SELECT e.tenant_id, e.day, e.occurred_at, COALESCE(e.own_user_id, l.user_id) AS user_id,
+                 CASE WHEN e.type = 'cart' AND e.status = 'item_added' THEN 'cart_item_added'
+                      WHEN e.type = 'checkout' AND e.status = 'started' THEN 'checkout_started'
+                      WHEN e.type = 'checkout' AND e.status = 'completed' THEN 'checkout_completed'
+                      WHEN e.type = 'payment' AND e.status = 'captured' THEN 'payment_captured' END AS step
+          FROM _ev AS e
+          LEFT JOIN analytics.identity_links AS l
+                 ON e.own_user_id IS NULL AND l.tenant_id = e.tenant_id AND l.alias_kind = e.alias_kind AND l.alias = e.alias
+          WHERE e.contract = 'pocm' AND e.type IN ('cart', 'checkout', 'payment')) AS x
+    WHERE x.step IS NOT NULL AND x.user_id IS NOT NULL
+    GROUP BY x.tenant_id, x.user_id, x.step, x.day;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+    INSERT INTO _stats VALUES ('funnel_step', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- inventory_daily
+    step_started := clock_timestamp();
+    DELETE FROM analytics.inventory_daily AS s USING _fact_days AS f WHERE s.tenant_id = f.tenant_id AND s.day = f.day;
+    INSERT INTO analytics.inventory_daily (tenant_id, product_id, warehouse_id, day, stock_level, sold, returns, stockouts)
+    SELECT e.tenant_id, e.product_id, e.warehouse_id, e.day,
+           (array_agg(e.stock_level ORDER BY e.occurred_at DESC, e.id DESC))[1],
+           COALESCE(sum(abs(e.quantity)) FILTER (WHERE e.status = 'sale'), 0),
+           COALESCE(sum(abs(e.quantity)) FILTER (WHERE e.status = 'return'), 0),
+           count(*) FILTER (WHERE e.stock_level = 0)
+    FROM _ev AS e
+    WHERE e.contract = 'pocm' AND e.type = 'inventory' AND e.product_id IS NOT NULL AND e.warehouse_id IS NOT NULL
+      AND e.stock_level IS NOT NULL
+    GROUP BY e.tenant_id, e.product_id, e.warehouse_id, e.day;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    INSERT INTO _stats VALUES ('inventory_daily', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- device_metrics: events with a device_id, typed by the event (activation) or dim_devices.
+    step_started := clock_timestamp();
+    DELETE FROM analytics.device_metrics AS s USING _fact_days AS f WHERE s.tenant_id = f.tenant_id AND s.day = f.day;
+    INSERT INTO analytics.device_metrics (tenant_id, device_type, day, activation, adherence, dosage_success, adverse_count)
+    WITH typed AS (
+        SELECT e.tenant_id, e.day, e.type, e.device_id, e.delivery_success,
+               CASE WHEN e.type = 'device_activation' THEN COALESCE(e.device_type, 'unknown')
+                    ELSE COALESCE(d.device_type, 'unknown') END AS device_type
+        FROM _ev AS e
+        LEFT JOIN analytics.dim_devices AS d ON d.tenant_id = e.tenant_id AND d.device_id = e.device_id
+        WHERE e.device_id IS NOT NULL
+    ),
+    per_device AS (
+        SELECT t.tenant_id, t.device_type, t.day, t.device_id,
+               bool_or(t.type = 'dosage_delivery' AND COALESCE(t.delivery_success, false)) AS dosed
+        FROM typed AS t GROUP BY t.tenant_id, t.device_type, t.day, t.device_id
+    ),
+    adherence AS (
+        SELECT p.tenant_id, p.device_type, p.day, round(avg(CASE WHEN p.dosed THEN 1 ELSE 0 END), 6) AS adherence
+        FROM per_device AS p GROUP BY p.tenant_id, p.device_type, p.day
+    )
+    SELECT t.tenant_id, t.device_type, t.day,
+           count(*) FILTER (WHERE t.type = 'device_activation'),
+           max(a.adherence),
+           round(avg(CASE WHEN t.delivery_success THEN 1 ELSE 0 END) FILTER (WHERE t.type = 'dosage_delivery'), 6),
+           count(*) FILTER (WHERE t.type = 'adverse_event')
+    FROM typed AS t
+    JOIN adherence AS a ON a.tenant_id = t.tenant_id AND a.device_type = t.device_type AND a.day = t.day
+    GROUP BY t.tenant_id, t.device_type, t.day;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    INSERT INTO _stats VALUES ('device_metrics', n, extract(epoch FROM clock_timestamp() - step_started));
+
+    -- The marks read are done; marks committed since stay for the next refresh.
+    DELETE FROM public.refresh_dirty_buckets AS d USING _marks AS k WHERE d.id = k.id;
+
+    INSERT INTO analytics.refresh_log AS r (object, refreshed_at, full_rebuild, buckets, rows_written, seconds)
+    SELECT s.object, now(), p_full, day_count, s.rows_written, round(s.seconds, 3) FROM _stats AS s
+    ON CONFLICT ON CONSTRAINT refresh_log_pkey DO UPDATE
+    SET refreshed_at = EXCLUDED.refreshed_at, full_rebuild = EXCLUDED.full_rebuild, buckets = EXCLUDED.buckets,
+        rows_written = EXCLUDED.rows_written, seconds = EXCLUDED.seconds;
+
+    RETURN QUERY SELECT s.object, day_count, s.rows_written, round(s.seconds, 3), fact_count, read_count, round(read_time, 3)
+                 FROM _stats AS s ORDER BY s.object;
+END;
+$$;
