@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make demo` and `make test` (README.md).
-.PHONY: demo test build release bench-validate bench-load bench-refresh db-start db-stop clean
+.PHONY: demo test build release bench-validate bench-load bench-refresh bench-bi db-start db-stop clean
 
 demo:
 	@scripts/demo.sh
@@ -21,6 +21,9 @@ bench-load:
 
 bench-refresh:
 	scripts/bench-refresh.sh
+
+bench-bi:
+	scripts/bench-bi.sh
 
 db-start:
 	swift build --product sluice && "$$(swift build --show-bin-path)/sluice" db start

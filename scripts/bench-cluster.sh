@@ -29,3 +29,13 @@ bench_db_url() {
   [[ "$ADMIN_URL" == *\?* ]] && query="?${ADMIN_URL#*\?}"
   printf '%s/%s%s' "${base%/*}" "$1" "$query"
 }
+
+# A fresh, migrated database $1 with the partitions of the last $2 days; sets URL and DATABASE_URL.
+bench_fresh_database() {
+  URL="$(bench_db_url "$1")"
+  export DATABASE_URL="$URL"
+  psql "$ADMIN_URL" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
+  "$bin" migrate >/dev/null
+  psql "$URL" -qX -v ON_ERROR_STOP=1 -c \
+    "SELECT sluice_ensure_event_partition(day) FROM generate_series(now() - interval '$(( $2 + 1 )) days', now() + interval '1 day', interval '1 day') AS day" >/dev/null
+}

@@ -96,6 +96,17 @@ json_field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9.][0-9.]*\).*/\1
 
 say "creating databases $DB_A (sluice) and $DB_B (psql baseline)"
 fresh_database "$DB_A" "$URL_A"
+# The loader runs as it does in production: a login in sluice_loader (when this version has the
+# role), not the superuser. Its row-level security is bypassed through the role, as the loader's is.
+LOADER_URL_A="$URL_A"
+LOADER_URL_C="$URL_C"
+if [ "$(psql "$ADMIN_URL" -qAtX -c "SELECT count(*) FROM pg_roles WHERE rolname = 'sluice_loader'")" = "1" ]; then
+  psql "$ADMIN_URL" -qX -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sluice_bench_loader') THEN CREATE ROLE sluice_bench_loader LOGIN IN ROLE sluice_loader; END IF; END \$\$" >/dev/null
+  login_url() { local base="${1%%\?*}"; printf '%s' "${base/\/\/*@/\/\/sluice_bench_loader@}"; }
+  LOADER_URL_A="$(login_url "$URL_A")"
+  LOADER_URL_C="$(login_url "$URL_C")"
+  say "loading as sluice_bench_loader (a member of sluice_loader)"
+fi
 fresh_database "$DB_B" "$URL_B"
 
 # 3. The events.
@@ -131,7 +142,7 @@ if [ -n "${BENCH_DRY_RUN:-}" ]; then
 else
   say "timing: sluice load into $DB_A"
   load_start=$(now_s)
-  summary=$(DATABASE_URL="$URL_A" bounded "$bin" load --contract pocm --tenant default --json "$OUT/events.ndjson")
+  summary=$(DATABASE_URL="$LOADER_URL_A" bounded "$bin" load --contract pocm --tenant default --json "$OUT/events.ndjson")
   load_seconds=$(elapsed "$load_start" "$(now_s)")
   loaded=$(json_field loaded "$summary")
 fi
@@ -197,7 +208,7 @@ if [ -n "${BENCH_RSS:-}" ]; then
   else
     rss_cmd=("$bin" load --contract pocm --tenant default --json "$OUT/events-rss.ndjson")
   fi
-  DATABASE_URL="$URL_C" bounded /usr/bin/time -v -o "$OUT/time-rss.txt" "${rss_cmd[@]}"
+  DATABASE_URL="$LOADER_URL_C" bounded /usr/bin/time -v -o "$OUT/time-rss.txt" "${rss_cmd[@]}"
   rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): *\([0-9]*\).*/\1/p' "$OUT/time-rss.txt")
   wall=$(sed -n 's/.*Elapsed (wall clock) time.*: \([0-9:.]*\)$/\1/p' "$OUT/time-rss.txt")
   rss_mb=$(awk -v k="${rss_kb:-0}" 'BEGIN { printf "%.0f", k / 1024 }')

@@ -58,12 +58,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_start_cluster
-URL="$(bench_db_url "$DB")"
-export DATABASE_URL="$URL"
-psql "$ADMIN_URL" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
-"$bin" migrate >/dev/null
-psql "$URL" -qX -v ON_ERROR_STOP=1 -c \
-  "SELECT sluice_ensure_event_partition(day) FROM generate_series(now() - interval '$((DAYS + 1)) days', now() + interval '1 day', interval '1 day') AS day" >/dev/null
+bench_fresh_database "$DB" "$DAYS"
 
 # 1. The warehouse: N pocm events and N/4 more from the other contracts, over DAYS days.
 other=$(( N / 16 ))

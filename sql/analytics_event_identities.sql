@@ -27,3 +27,5 @@ CROSS JOIN LATERAL (
            CASE e.contract WHEN 'growthos' THEN e.data_json ->> 'profileId'
                            WHEN 'ingestion-api' THEN NULL ELSE e.session_id END AS alias
 ) AS s;
+
+GRANT SELECT ON analytics.event_identities TO sluice_refresher;

@@ -48,3 +48,5 @@ SELECT i.id, i.tenant_id, i.contract, i.type, i.occurred_at, i.day, i.own_user_i
                                                         'last_name', i.data_json -> 'attributes' -> 'lastName'))
        END AS attrs
 FROM analytics.event_identities AS i;
+
+GRANT SELECT ON analytics.event_measures TO sluice_refresher;

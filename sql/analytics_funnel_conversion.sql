@@ -7,3 +7,5 @@ SELECT c.tenant_id, c.step, c.step_order, c.users,
 FROM (SELECT u.tenant_id, u.step, u.step_order, count(*) AS users
       FROM analytics.funnel_user_steps AS u GROUP BY u.tenant_id, u.step, u.step_order) AS c
 WINDOW w AS (PARTITION BY c.tenant_id ORDER BY c.step_order);
+
+GRANT SELECT ON analytics.funnel_conversion TO sluice_bi;

@@ -7,3 +7,5 @@ FROM analytics.funnel_user_days AS d
 JOIN (VALUES ('cart_item_added', 1), ('checkout_started', 2), ('checkout_completed', 3), ('payment_captured', 4)) AS o(step, step_order)
   ON o.step = d.step
 GROUP BY d.tenant_id, d.user_id, d.step, o.step_order;
+
+GRANT SELECT ON analytics.funnel_user_steps TO sluice_bi;

@@ -463,3 +463,6 @@ BEGIN
                  FROM _stats AS s ORDER BY s.object;
 END;
 $$;
+
+REVOKE ALL ON FUNCTION analytics.refresh(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.refresh(boolean) TO sluice_refresher;

@@ -4,9 +4,15 @@
 -- Safe when several loaders race: a transaction-scoped advisory lock serializes creators, and the
 -- existence check runs under it. Bounds are UTC month starts, written with an explicit +00 offset
 -- so the session time zone cannot shift them.
+--
+-- SECURITY DEFINER: only the owner of `events` may add a partition to it, and the loader (a member
+-- of sluice_loader, not the owner) must create the months its batches touch. Only the owner and
+-- sluice_loader may call it; search_path is pinned so the definer's rights cannot be redirected.
 CREATE OR REPLACE FUNCTION sluice_ensure_event_partition(point_in_time TIMESTAMPTZ)
 RETURNS TABLE (partition_name TEXT, created BOOLEAN)
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
 AS $$
 DECLARE
     month_start TIMESTAMP := date_trunc('month', point_in_time AT TIME ZONE 'UTC');
@@ -29,3 +35,6 @@ BEGIN
     RETURN NEXT;
 END;
 $$;
+
+REVOKE ALL ON FUNCTION sluice_ensure_event_partition(TIMESTAMPTZ) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sluice_ensure_event_partition(TIMESTAMPTZ) TO sluice_loader;

@@ -14,3 +14,5 @@ JOIN pg_class child  ON child.oid = pg_inherits.inhrelid
 LEFT JOIN pg_stat_user_tables stats ON stats.relid = child.oid
 WHERE parent.relname = 'events'
   AND parent.relnamespace = to_regnamespace(current_schema())::oid;
+
+GRANT SELECT ON sluice_event_partitions TO sluice_refresher;

@@ -65,6 +65,9 @@ public struct RefreshJob: Sendable {
             // No JIT: the refresh's many short statements over large estimated row counts paid seconds
             // of LLVM compilation each for nothing (measured: a 0-row statement took 1.9 s).
             try await connection.execute(unsafeSQL: "SET temp_buffers = '256MB'; SET work_mem = '128MB'; SET jit = off")
+            // A member of sluice_refresher acts as it: one refresh reads and writes every tenant's
+            // rows, which row-level security would otherwise hide (its BYPASSRLS is not inherited).
+            try await connection.adoptGroupRole("sluice_refresher")
             let gotLock = try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey)) AS locked")[0].decode("locked", as: Bool.self)
             if !gotLock {
                 progress("another `sluice refresh` is running; waiting for it to finish")

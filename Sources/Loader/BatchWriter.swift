@@ -169,7 +169,7 @@ final class BatchWriter {
 
     private func connect() async throws -> PostgresConnection {
         if let connection, await connection.isOpen { return connection }
-        let fresh = try await PostgresConnection.connect(target.connectionString)
+        let fresh = try await LoaderConnection.open(target.connectionString, tenant: target.tenant)
         connection = fresh
         return fresh
     }
@@ -203,7 +203,7 @@ final class BatchWriter {
             // After a lost connection the COMMIT may have landed: then this batch is done.
             let committed = try await connection.query("""
                 SELECT read_count, loaded_count, duplicate_count, rejected_count, sampled_out_count
-                FROM batch_operations WHERE batch_id = \(batchID)
+                FROM batch_operations WHERE tenant_id = \(target.tenant) AND batch_id = \(batchID)
                 """)
             if let row = committed.first {
                 try await connection.execute(unsafeSQL: "ROLLBACK")
@@ -438,9 +438,10 @@ public struct LoadError: Error, CustomStringConvertible {
         // A failed connection's description already says what to do.
         guard error.code == .server else { return "" }
         let message = error.message
+        let retryAdvice = "nothing of this batch was committed, so run the same command again once fixed"
         switch error.sqlState ?? "" {
         case "42501":
-            let retry = "nothing of this batch was committed, so run the same command again once fixed"
+            let retry = retryAdvice
             if message.hasPrefix("must be owner of") || message.contains("for schema") {
                 // Creating a month's partition: only the owner of `events` may.
                 return "role \"\(role)\" may not create the monthly partitions this batch needs; create them ahead as the owner (`sluice partitions ensure --months-ahead 3`, e.g. from cron) or load as the owner; \(retry)"
@@ -452,6 +453,8 @@ public struct LoadError: Error, CustomStringConvertible {
             return "this database is not migrated for this version of sluice: run `sluice migrate` first"
         case "25006":
             return "the server is read-only (a standby?): point DATABASE_URL at the primary"
+        case "0A000" where message.contains("row-level security"):
+            return "PostgreSQL cannot COPY into a table under row-level security: load as a member of sluice_loader (GRANT sluice_loader TO \"\(role)\"), whose BYPASSRLS the loader takes on; \(retryAdvice)"
         case "57014":
             return "statement_timeout cancels even a one-line batch: raise it for role \"\(role)\" (ALTER ROLE \"\(role)\" SET statement_timeout = '60s') or for the database; nothing of it was committed"
         case "3D000", "28000", "28P01":

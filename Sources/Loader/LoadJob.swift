@@ -349,7 +349,7 @@ public struct LoadJob: Sendable {
         var backoff = Duration.milliseconds(200)
         while true {
             do {
-                let connection = try await PostgresConnection.connect(options.connectionString)
+                let connection = try await LoaderConnection.open(options.connectionString, tenant: options.tenant)
                 do {
                     let value = try await body(connection)
                     await connection.close()

@@ -28,7 +28,7 @@ public struct RejectStore: Sendable {
 
     /// The most recent rejects, newest first, and how many match in all.
     public func list(tenant: String? = nil, source: String?, includeReplayed: Bool, limit: Int) async throws -> (rejects: [Reject], total: Int) {
-        let connection = try await PostgresConnection.connect(connectionString)
+        let connection = try await LoaderConnection.open(connectionString, tenant: tenant)
         defer { Task { await connection.close() } }
         let rows = try await connection.query("""
             SELECT id, tenant_id, source, line_number, byte_offset, contract, batch_id, received_at, replayed_at,
@@ -43,8 +43,8 @@ public struct RejectStore: Sendable {
     }
 
     /// One reject with its full raw bytes.
-    public func show(id: Int64) async throws -> Reject? {
-        let connection = try await PostgresConnection.connect(connectionString)
+    public func show(id: Int64, tenant: String? = nil) async throws -> Reject? {
+        let connection = try await LoaderConnection.open(connectionString, tenant: tenant)
         defer { Task { await connection.close() } }
         let rows = try await connection.query("""
             SELECT id, tenant_id, source, line_number, byte_offset, contract, batch_id, received_at, replayed_at,
@@ -79,7 +79,7 @@ public struct RejectStore: Sendable {
     /// - Parameter privacy: each tenant's key material; actions and sampling come from the tables.
     public func replay(tenant: String? = nil, source: String?, registry: EventContractRegistry, privacy: @Sendable (String) throws -> PrivacyPolicy,
                        log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplaySummary {
-        let connection = try await PostgresConnection.connect(connectionString)
+        let connection = try await LoaderConnection.open(connectionString, tenant: tenant)
         defer { Task { await connection.close() } }
         let groups = try await connection.query("""
             SELECT DISTINCT tenant_id, source, contract FROM rejected_events
@@ -103,6 +103,7 @@ public struct RejectStore: Sendable {
                                     checkpointed: false, runID: String(runID), retryWindow: .seconds(60))
             target.replay = true
             let writer = BatchWriter(target: target, log: log)
+            try await connection.setSessionTenant(tenant)
             let (policy, sampling, optOut) = try await PolicyStore(connection: connection).context(tenant: tenant, keys: try privacy(tenant))
             var context = NormalizationContext(tenantId: tenant, privacy: policy)
             context.sampling = sampling

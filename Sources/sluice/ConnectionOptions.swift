@@ -29,4 +29,16 @@ struct ConnectionOptions: ParsableArguments {
     func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(resolvedConnectionString())
     }
+
+    /// Whether the connection goes to the local throwaway cluster of `sluice db start` (the demo):
+    /// its superuser is expected there.
+    func targetsLocalCluster() -> Bool {
+        let resolved = resolvedConnectionString()
+        guard let local = LocalCluster().runningURL() else { return false }
+        func hostAndPort(_ url: String) -> String? {
+            guard let components = URLComponents(string: url), let host = components.host, let port = components.port else { return nil }
+            return "\(host):\(port)"
+        }
+        return resolved == local || (hostAndPort(resolved) != nil && hostAndPort(resolved) == hostAndPort(local))
+    }
 }

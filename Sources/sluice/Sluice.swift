@@ -24,6 +24,7 @@ struct Sluice: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
+            BiCommand.self,
             DatabaseCommand.self,
             GenerateCommand.self,
             MigrateCommand.self,

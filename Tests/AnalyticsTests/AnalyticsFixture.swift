@@ -27,7 +27,7 @@ enum AnalyticsFixture {
     static func load(_ url: String, _ lines: [String], contract: Contract, tenant: String = "acme", writers: Int = 2,
                      batchRows: Int = 1_000) async throws -> LoadSummary {
         let input = try TestEvents.writeFile(lines)
-        var options = LoadOptions(connectionString: url)
+        var options = LoadOptions(connectionString: TestDatabase.url(url, as: .loader))
         options.contract = contract
         options.tenant = tenant
         options.inputs = [input.path]
@@ -39,8 +39,9 @@ enum AnalyticsFixture {
         return try await LoadJob(options: options, registry: registry.get()).run()
     }
 
+    /// `sluice refresh` as the test refresher login (a member of sluice_refresher).
     static func refresh(_ url: String, full: Bool = false) async throws -> RefreshReport {
-        try await RefreshJob(connectionString: url).run(full: full)
+        try await RefreshJob(connectionString: TestDatabase.url(url, as: .refresher)).run(full: full)
     }
 
     /// Every row of every analytics table, as sorted text: what "row for row" compares.

@@ -92,7 +92,9 @@ struct CLITests {
         try await TestDatabase.withFresh { url in
             let env = ["DATABASE_URL": url]
             #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
-            let load = try await SluiceCLI.run(["load", "--tenant", "acme", input.path], environment: env)
+            try await TestDatabase.ensureTestLogins()
+            let load = try await SluiceCLI.run(["load", "--tenant", "acme", input.path],
+                                               environment: ["DATABASE_URL": TestDatabase.url(url, as: .loader)])
             #expect(load.stdout.contains("in 1 batch,"), "\(load.stdout)")
             let status = try await SluiceCLI.run(["status", "--detail"], environment: env)
             #expect(status.status == 0, "\(status.combined)")

@@ -46,8 +46,9 @@ struct FaultToleranceTests {
     func killNine() async throws {
         let (input, keys, invalid) = try Self.input()
         try await TestDatabase.withFresh { url in
-            let env = ["DATABASE_URL": url]
-            #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+            #expect(try await SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url]).status == 0)
+            try await TestDatabase.ensureTestLogins()
+            let env = ["DATABASE_URL": TestDatabase.url(url, as: .loader)]
             var generator = SystemRandomNumberGenerator()
             var killedMidway = 0
             for _ in 0..<10 {
@@ -101,8 +102,9 @@ extension FaultToleranceTests {
     func signalStops(signal: Int32) async throws {
         let (input, keys, invalid) = try Self.input()
         try await TestDatabase.withFresh { url in
-            let env = ["DATABASE_URL": url]
-            #expect(try await SluiceCLI.run(["migrate"], environment: env).status == 0)
+            #expect(try await SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url]).status == 0)
+            try await TestDatabase.ensureTestLogins()
+            let env = ["DATABASE_URL": TestDatabase.url(url, as: .loader)]
             let (stopped, wasRunning) = try await SluiceCLI.runSignalled(
                 ["load", "--json", "--batch-rows", "2000", input.path], environment: env, signal: signal, after: .milliseconds(900))
             #expect(wasRunning, "the load finished before the signal; the test did not exercise a stop")

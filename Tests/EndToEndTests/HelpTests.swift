@@ -23,6 +23,10 @@ struct HelpTests {
         (["rejects", "replay"], "current schemas"),
         (["generate"], "--invalid-every"),
         (["refresh"], "dirty"),
+        (["bi"], "row-level"),
+        (["bi", "grant"], "--password-file"),
+        (["bi", "revoke"], "--login"),
+        (["bi", "list"], "tenants"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")

@@ -49,6 +49,7 @@ struct CheckpointMigrationTests {
                 VALUES ('acme', '\(path)', 'old-1', 7, 100, 'pocm', '\\x7b626164'::bytea, '[]');
                 """)
             let report = try await Migrator(files: SchemaFiles(root: LoaderFixture.repositoryRoot)).run(on: connection)
+            try await TestDatabase.ensureTestLogins()
             #expect(report.applied.map(\.fileName).contains("0008_checkpoint_identity.sql"))
 
             let rows = try await connection.query("""

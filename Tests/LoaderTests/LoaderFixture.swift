@@ -30,8 +30,10 @@ enum LoaderFixture {
         try TestEvents.writeFile(bytes: bytes, name: name)
     }
 
+    /// Options to load `inputs` as the test loader login (a member of sluice_loader), when `url`
+    /// is the administrator's; a URL made for another user is kept.
     static func options(_ url: String, inputs: [String], writers: Int = 2, batchRows: Int = 1000) -> LoadOptions {
-        var options = LoadOptions(connectionString: url)
+        var options = LoadOptions(connectionString: TestDatabase.url(url, as: .loader))
         options.contract = .pocm
         options.tenant = "default"
         options.inputs = inputs

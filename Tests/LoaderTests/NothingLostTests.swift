@@ -110,7 +110,7 @@ struct NothingLostTests {
             }
             #expect(try await LoaderFixture.scalar(url, "SELECT count(*)::int FROM events") == 1_400)
             // Replay works per tenant: only acme's two lines are examined.
-            let replay = try await RejectStore(connectionString: url).replay(tenant: "acme", source: nil, registry: LoaderFixture.registry.get(), privacy: { _ in PrivacyPolicy() })
+            let replay = try await RejectStore(connectionString: TestDatabase.url(url, as: .loader)).replay(tenant: "acme", source: nil, registry: LoaderFixture.registry.get(), privacy: { _ in PrivacyPolicy() })
             #expect(replay.examined == 2)
             #expect(replay.stillRejected == 2)
         }
@@ -221,14 +221,10 @@ struct NothingLostTests {
         let input = try LoaderFixture.writeInput(Self.lines("p", 0..<1_000) + ["{bad"])
         try await LoaderFixture.withMigratedDatabase { url in
             try await Self.makePartitions(url)
-            try await Self.admin("CREATE ROLE \(role) LOGIN")
+            // A loader login whose group lost INSERT on events in this database (a DBA's slip).
+            try await Self.admin("CREATE ROLE \(role) LOGIN IN ROLE sluice_loader")
             let owner = try await PostgresConnection.connect(url)
-            try await owner.execute(unsafeSQL: """
-                GRANT USAGE ON SCHEMA public TO \(role);
-                GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(role);
-                GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(role);
-                REVOKE INSERT ON events FROM \(role);
-                """)
+            try await owner.execute(unsafeSQL: "REVOKE INSERT ON events FROM sluice_loader")
             let limited = try Self.url(url, user: role)
             let failure = try await Self.loadFailure(LoaderFixture.options(limited, inputs: [input.path], batchRows: 300))
             #expect(failure.reason.contains("permission denied for table events"), "\(failure.reason)")
@@ -238,7 +234,7 @@ struct NothingLostTests {
             #expect(try await LoaderFixture.scalar(url, "SELECT count(*)::int FROM events") == 0)
             #expect(try await Self.checkpointRows(url) == 0)
 
-            try await owner.execute(unsafeSQL: "GRANT INSERT ON events TO \(role)")
+            try await owner.execute(unsafeSQL: "GRANT INSERT ON events TO sluice_loader")
             await owner.close()
             let fixed = try await LoaderFixture.load(LoaderFixture.options(limited, inputs: [input.path], batchRows: 300))
             #expect(fixed.loaded == 1_000)

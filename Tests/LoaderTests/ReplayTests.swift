@@ -28,7 +28,7 @@ struct ReplayTests {
             var privacy = PrivacyPolicy()
             privacy.medicalKey = MedicalFieldKey(id: "test", bytes: Array(repeating: 9, count: 32))
             let configured = privacy
-            let store = RejectStore(connectionString: url)
+            let store = RejectStore(connectionString: TestDatabase.url(url, as: .loader))
             let replay = try await store.replay(source: nil, registry: LoaderFixture.registry.get(), privacy: { _ in configured })
             #expect(replay.examined == first.rejected)
             #expect(replay.loaded == first.rejected)

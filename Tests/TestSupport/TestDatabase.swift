@@ -59,13 +59,76 @@ public enum TestDatabase {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// A fresh database with every migration and sql/ file applied, for `body`.
+    /// A fresh database with every migration and sql/ file applied, for `body`. The test logins
+    /// (``TestRole``) exist once this returns.
     public static func withMigrated<T>(_ body: (String) async throws -> T) async throws -> T {
         try await withFresh { url in
             let connection = try await PostgresConnection.connect(url)
             _ = try await Migrator(files: SchemaFiles(root: repositoryRoot)).run(on: connection)
             await connection.close()
+            try await ensureTestLogins()
             return try await body(url)
         }
+    }
+
+    /// Creates the least-privilege test logins once (roles are cluster-wide); the group roles come
+    /// from migration 0010, so a database must have been migrated first.
+    public static func ensureTestLogins() async throws {
+        try await TestLogins.shared.ensure(adminURL: try adminURL())
+    }
+
+    /// `url` for the given least-privilege login — when it names the test cluster's administrator;
+    /// a URL made for another user (a test's own role) is left as it is.
+    public static func url(_ url: String, as role: TestRole) -> String {
+        guard var components = URLComponents(string: url), let admin = URLComponents(string: (try? adminURL()) ?? ""),
+              components.user == admin.user else { return url }
+        components.user = role.rawValue
+        components.password = nil
+        return components.string ?? url
+    }
+}
+
+/// The logins tests run the loader and the refresh as: members of the group roles of migration
+/// 0010, not superusers, so the suite proves the least-privilege grants suffice.
+public enum TestRole: String, Sendable, CaseIterable {
+    case loader = "sluice_test_loader"
+    case refresher = "sluice_test_refresher"
+    case compliance = "sluice_test_compliance"
+
+    var group: String {
+        switch self {
+        case .loader: "sluice_loader"
+        case .refresher: "sluice_refresher"
+        case .compliance: "sluice_compliance"
+        }
+    }
+}
+
+/// Creates the test logins at most once per process (tests run concurrently).
+actor TestLogins {
+    static let shared = TestLogins()
+    private var done = false
+
+    func ensure(adminURL: String) async throws {
+        guard !done else { return }
+        let admin = try await PostgresConnection.connect(adminURL)
+        defer { Task { await admin.close() } }
+        for role in TestRole.allCases {
+            try await admin.execute(unsafeSQL: """
+                DO $$
+                BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role.rawValue)') THEN
+                        BEGIN
+                            CREATE ROLE \(role.rawValue) LOGIN;
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                            NULL;
+                        END;
+                    END IF;
+                END
+                $$;
+                GRANT \(role.group) TO \(role.rawValue);
+                """)
+        }
+        done = true
     }
 }

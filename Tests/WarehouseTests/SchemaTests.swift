@@ -68,7 +68,7 @@ struct SchemaTests {
             let pk = try await connection.query("""
                 SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'
                 """)[0].decode("def", as: String.self)
-            #expect(pk == "PRIMARY KEY (id, occurred_at)")
+            #expect(pk == "PRIMARY KEY (tenant_id, id, occurred_at)")
             let indexes = try await connection.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'events'").map {
                 try $0.decode("indexdef", as: String.self)
             }

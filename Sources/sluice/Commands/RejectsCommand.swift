@@ -11,6 +11,9 @@ struct RejectsCommand: AsyncParsableCommand {
         discussion: """
             Every line `sluice load` rejects is kept in rejected_events with its raw bytes exactly as \
             received, where it came from (source, line, byte offset) and the field-level reasons.
+
+            rejected_events is under row-level security: a login that is neither a member of \
+            sluice_loader nor BYPASSRLS sees only the tenant it names with --tenant.
             """,
         subcommands: [List.self, Show.self, Replay.self]
     )
@@ -45,10 +48,11 @@ struct RejectsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one rejected line: where it came from, every reason, its bytes.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The reject's id (from `sluice rejects list`).") var id: Int64
+        @Option(help: "The reject's tenant (needed when your login is subject to row-level security).") var tenant: String?
         @Flag(help: "Write only the raw bytes, exactly as received, to stdout.") var raw = false
 
         func run() async throws {
-            guard let reject = try await RejectStore(connectionString: connection.resolvedConnectionString()).show(id: id) else {
+            guard let reject = try await RejectStore(connectionString: connection.resolvedConnectionString()).show(id: id, tenant: tenant) else {
                 FileHandle.standardError.write(Data("sluice rejects: no rejected line with id \(id)\n".utf8))
                 throw ExitCode(1)
             }

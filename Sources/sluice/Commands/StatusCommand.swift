@@ -26,6 +26,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         print("migrations: \(applied.count) applied, latest \(latest.fileName) at \(latest.appliedAt)")
+        try await warnAboutPrivileges(postgres)
         let partitions = try await PartitionManager(connection: postgres).list()
         let rows = partitions.reduce(Int64(0)) { $0 + $1.rowEstimate }
         let bytes = partitions.reduce(Int64(0)) { $0 + $1.totalBytes }
@@ -47,6 +48,32 @@ struct StatusCommand: AsyncParsableCommand {
             try await printAnalyticsDetail(postgres)
         }
         await postgres.close()
+    }
+
+    /// A superuser or the warehouse's owner bypasses row-level security and may do anything: fine for
+    /// the local demo cluster and for migrations, not for the commands that run every day.
+    private func warnAboutPrivileges(_ postgres: PostgresConnection) async throws {
+        guard !connection.targetsLocalCluster() else { return }
+        let row = try await postgres.query("""
+            SELECT current_user::text AS who, r.rolsuper AS superuser,
+                   COALESCE((SELECT c.relowner = r.oid FROM pg_class AS c WHERE c.oid = to_regclass('public.events')), false) AS owner
+            FROM pg_roles AS r WHERE r.rolname = current_user
+            """)[0]
+        let who = try row.decode("who", as: String.self)
+        let what: String
+        if try row.decode("superuser", as: Bool.self) {
+            what = "a superuser"
+        } else if try row.decode("owner", as: Bool.self) {
+            what = "the owner of the warehouse"
+        } else {
+            return
+        }
+        FileHandle.standardError.write(Data("""
+            warning: connected as \(who), \(what): fine for `sluice migrate`, but day-to-day commands should run as \
+            least-privilege logins (members of sluice_loader, sluice_refresher, sluice_compliance; BI tools as \
+            `sluice bi grant` logins): see docs/security.md
+
+            """.utf8))
     }
 
     /// When each analytics object was last refreshed, and the oldest day still waiting for it.

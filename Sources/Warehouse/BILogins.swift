@@ -1,0 +1,58 @@
+import Postgres
+
+/// Per-tenant, read-only BI logins (`sluice bi grant|revoke|list`): LOGIN roles in `sluice_bi`,
+/// bound to one tenant in `tenant_logins`, which row-level security reads.
+public struct BILogins: Sendable {
+    /// One BI login as `list` shows it.
+    public struct Login: Sendable, Equatable {
+        public var login: String
+        public var tenant: String
+        public var connectionLimit: Int
+        public var createdAt: PostgresTimestamp
+        /// The role still exists (a login dropped by hand leaves a dangling binding).
+        public var roleExists: Bool
+    }
+
+    /// Limits a BI login gets.
+    public struct Limits: Sendable {
+        public var connectionLimit = 5
+        /// A PostgreSQL duration: `30s`, `2min`.
+        public var statementTimeout = "60s"
+        public init() {}
+    }
+
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Creates (or updates) `login`, bound to `tenant`. The password is turned into a SCRAM
+    /// verifier on this side; only the verifier is sent. Returns true when the role was created.
+    public func grant(login: String, tenant: String, password: String, limits: Limits) async throws -> Bool {
+        let verifier = try await connection.scramVerifier(password: password, user: login)
+        let rows = try await connection.query("""
+            SELECT sluice_bi_grant(\(login), \(tenant), \(verifier), \(Int32(clamping: limits.connectionLimit)), \(limits.statementTimeout)) AS created
+            """)
+        return try rows[0].decode("created", as: Bool.self)
+    }
+
+    /// Unbinds and drops `login`; false when it is not a BI login of this database.
+    public func revoke(login: String) async throws -> Bool {
+        try await connection.query("SELECT sluice_bi_revoke(\(login)) AS revoked")[0].decode("revoked", as: Bool.self)
+    }
+
+    public func list() async throws -> [Login] {
+        try await connection.query("""
+            SELECT l.login::text AS login, l.tenant_id, l.created_at, COALESCE(r.rolconnlimit, 0) AS connection_limit,
+                   r.rolname IS NOT NULL AS role_exists
+            FROM tenant_logins AS l LEFT JOIN pg_roles AS r ON r.rolname = l.login
+            ORDER BY l.tenant_id, l.login
+            """).map { row in
+            Login(login: try row.decode("login", as: String.self), tenant: try row.decode("tenant_id", as: String.self),
+                  connectionLimit: try row.decode("connection_limit", as: Int.self),
+                  createdAt: try row.decode("created_at", as: PostgresTimestamp.self),
+                  roleExists: try row.decode("role_exists", as: Bool.self))
+        }
+    }
+}
