@@ -21,7 +21,7 @@ export SLUICE_PII_HASH_SECRET="${SLUICE_PII_HASH_SECRET:-bench-secret}"
 OUT="$PWD/bench-out"
 CLUSTER_DIR="$PWD/.sluice-bench"
 DB=sluice_bench_bi
-LOGIN=sluice_bench_bi_reader
+LOGIN=bench_bi_reader
 
 say() { printf '==> %s\n' "$*" >&2; }
 bounded() { timeout --foreground "$STEP_TIMEOUT" "$@"; }
