@@ -21,6 +21,17 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(
+            name: "CHiredis",
+            // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM rejects with a
+            // warning; the headers are in /usr/include/hiredis on Debian (see shim.h).
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -64,6 +75,10 @@ let package = Package(
             name: "Analytics",
             dependencies: ["Postgres"]
         ),
+        .target(
+            name: "Queues",
+            dependencies: ["CHiredis", "CRdKafka", "Loader", "EventContracts", "Postgres"]
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
@@ -72,6 +87,7 @@ let package = Package(
                 "EventContracts",
                 "Loader",
                 "Analytics",
+                "Queues",
                 "SampleEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build and run Sluice:
-# the PostgreSQL server binaries (initdb, pg_ctl, psql), libpq's and zlib's headers, pkg-config.
+# the PostgreSQL server binaries (initdb, pg_ctl, psql), libpq's, zlib's, hiredis's and librdkafka's
+# headers, pkg-config, and redis-server (the queue tests run against a real one).
 # Safe to run repeatedly; installs nothing when everything is present.
 set -euo pipefail
 
@@ -8,6 +9,9 @@ need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
 pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
+pkg-config --exists hiredis 2>/dev/null || need+=(libhiredis-dev)
+pkg-config --exists rdkafka 2>/dev/null || need+=(librdkafka-dev)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 

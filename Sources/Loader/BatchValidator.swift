@@ -18,6 +18,15 @@ public struct ValidatedBatch: Sendable {
 
     public var droppedByPolicy: Int { droppedLines.count }
 
+    /// The same batch without the lines at `indices` (queue messages already committed elsewhere).
+    func removingLines(_ indices: Set<Int>) -> ValidatedBatch {
+        var result = self
+        result.accepted = accepted.filter { !indices.contains($0.lineIndex) }
+        result.rejected = rejected.filter { !indices.contains($0.lineIndex) }
+        result.droppedLines = droppedLines.filter { !indices.contains($0) }
+        return result
+    }
+
     /// Lines `[0, index)` and `[index, count)` as two batches (see ``RawBatch/split(at:)``).
     func split(at index: Int) -> (ValidatedBatch, ValidatedBatch) {
         let (firstRaw, secondRaw) = raw.split(at: index)

@@ -10,6 +10,14 @@ public struct BatchCounts: Sendable, Equatable {
     public var rejected = 0
     public var droppedByPolicy = 0
 
+    public init(read: Int = 0, loaded: Int = 0, duplicates: Int = 0, rejected: Int = 0, droppedByPolicy: Int = 0) {
+        self.read = read
+        self.loaded = loaded
+        self.duplicates = duplicates
+        self.rejected = rejected
+        self.droppedByPolicy = droppedByPolicy
+    }
+
     public static func += (lhs: inout BatchCounts, rhs: BatchCounts) {
         lhs.read += rhs.read
         lhs.loaded += rhs.loaded
@@ -167,6 +175,14 @@ final class BatchWriter {
         return LoadError.advice(for: error, role: role)
     }
 
+    var tenant: String { target.tenant }
+
+    /// Runs `body` on this writer's connection (reconnecting first if needed), outside a batch.
+    @discardableResult
+    func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await body(try await connect())
+    }
+
     private func connect() async throws -> PostgresConnection {
         if let connection, await connection.isOpen { return connection }
         let fresh = try await LoaderConnection.open(target.connectionString, tenant: target.tenant)
@@ -196,7 +212,8 @@ final class BatchWriter {
         knownMonths.formUnion(seen)
     }
 
-    private func writeOnce(_ batch: ValidatedBatch, on connection: PostgresConnection) async throws -> BatchCounts {
+    private func writeOnce(_ whole: ValidatedBatch, on connection: PostgresConnection) async throws -> BatchCounts {
+        var batch = whole
         let batchID = "\(target.runID)-\(batch.raw.sequence)\(batch.raw.part)"
         try await connection.execute(unsafeSQL: "BEGIN")
         do {
@@ -212,7 +229,17 @@ final class BatchWriter {
                     duplicates: try row.decode("duplicate_count", as: Int.self), rejected: try row.decode("rejected_count", as: Int.self),
                     droppedByPolicy: try row.decode("sampled_out_count", as: Int.self))
             }
-            var counts = BatchCounts(read: batch.raw.lines.count, droppedByPolicy: batch.droppedByPolicy)
+            // Queue messages another consumer already committed are duplicates (Redis); a Kafka
+            // partition whose stored offset moved rolls the batch back (QueuePositionMoved).
+            var alreadyCommitted = 0
+            if let queue = batch.raw.queue {
+                let skip = try await recordQueuePosition(queue, batchID: batchID, on: connection)
+                if !skip.isEmpty {
+                    batch = batch.removingLines(skip)
+                    alreadyCommitted = skip.count
+                }
+            }
+            var counts = BatchCounts(read: batch.raw.lines.count, duplicates: alreadyCommitted, droppedByPolicy: batch.droppedByPolicy)
 
             // In-batch duplicates, then the ledger decides which keys are new.
             var seenKeys = Set<String>()
@@ -290,6 +317,119 @@ final class BatchWriter {
         } catch {
             if await connection.isOpen { _ = try? await connection.execute(unsafeSQL: "ROLLBACK") }
             throw error
+        }
+    }
+
+    /// Records the queue position the batch advances (see `QueueProgress`) and returns the lines
+    /// whose messages were committed before (Redis).
+    private func recordQueuePosition(_ queue: QueueProgress, batchID: String, on connection: PostgresConnection) async throws -> Set<Int> {
+        switch queue.kind {
+        case .redis:
+            let age = queue.readAt.duration(to: .now)
+            guard age < QueueProgress.staleAfter else { throw QueueBatchStale(age: age) }
+            // First deliveries cannot overlap one another: they share the group's lock. A redelivered
+            // batch holds it alone, so its check below sees every batch committed before it.
+            let lockName = "sluice.queue_message_ledger/\(target.tenant)/\(queue.queue)/\(queue.group)"
+            if queue.fresh {
+                try await connection.query("SELECT pg_advisory_xact_lock_shared(hashtextextended(\(lockName), 0))")
+            } else {
+                try await lockLedgerExclusively(lockName, readAt: queue.readAt, on: connection)
+            }
+            let ids = queue.messages.map(\.offset)
+            guard let first = ids.min(), let last = ids.max() else { return [] }
+            var seen = Set<Int64>()
+            for row in try await connection.query("""
+                SELECT DISTINCT s.id FROM queue_message_ledger AS l, unnest(l.ids) AS s(id)
+                WHERE l.tenant_id = \(target.tenant) AND l.queue = \(queue.queue) AND l.group_name = \(queue.group)
+                  AND l.last_id >= \(first) AND l.first_id <= \(last)
+                  AND s.id = ANY(\(PostgresInt64Array(ids))::int8[])
+                """) {
+                seen.insert(try row[0].decode(Int64.self))
+            }
+            try await connection.query("""
+                INSERT INTO queue_message_ledger (tenant_id, queue, group_name, batch_id, first_id, last_id, ids)
+                VALUES (\(target.tenant), \(queue.queue), \(queue.group), \(batchID), \(first), \(last), \(PostgresInt64Array(ids))::int8[])
+                ON CONFLICT (tenant_id, queue, group_name, batch_id) DO NOTHING
+                """)
+            if let newest = queue.messages.max(by: { $0.offset < $1.offset }) {
+                try await connection.query("""
+                    INSERT INTO queue_positions (tenant_id, kind, queue, group_name, partition, position, next_offset, batch_id)
+                    VALUES (\(target.tenant), 'redis', \(queue.queue), \(queue.group), 0, \(newest.id), \(newest.offset), \(batchID))
+                    ON CONFLICT (tenant_id, kind, queue, group_name, partition) DO UPDATE
+                    SET position = EXCLUDED.position, next_offset = EXCLUDED.next_offset, batch_id = EXCLUDED.batch_id, updated_at = now()
+                    WHERE queue_positions.next_offset IS NULL OR queue_positions.next_offset < EXCLUDED.next_offset
+                    """)
+            }
+            // Within the batch too: an entry listed twice (claimed while also read) counts once.
+            var kept = Set<Int64>()
+            return Set(queue.messages.indices.filter { seen.contains(queue.messages[$0].offset) || !kept.insert(queue.messages[$0].offset).inserted })
+        case .kafka:
+            var ranges: [Int32: (from: Int64, to: Int64)] = [:]
+            for message in queue.messages {
+                let range = ranges[message.partition] ?? (message.offset, message.offset + 1)
+                ranges[message.partition] = (min(range.from, message.offset), max(range.to, message.offset + 1))
+            }
+            let ordered = ranges.sorted { $0.key < $1.key }
+            let moved = try await connection.query("""
+                WITH wanted AS (
+                    SELECT p.partition, p.from_offset, p.to_offset
+                    FROM unnest(\(PostgresInt64Array(ordered.map { Int64($0.key) }))::int8[],
+                                \(PostgresInt64Array(ordered.map { $0.value.from }))::int8[],
+                                \(PostgresInt64Array(ordered.map { $0.value.to }))::int8[]) AS p(partition, from_offset, to_offset)
+                ),
+                created AS (
+                    INSERT INTO queue_positions (tenant_id, kind, queue, group_name, partition, position, next_offset, batch_id)
+                    SELECT \(target.tenant), 'kafka', \(queue.queue), \(queue.group), w.partition, w.to_offset::text, w.to_offset, \(batchID)
+                    FROM wanted AS w
+                    ON CONFLICT (tenant_id, kind, queue, group_name, partition) DO NOTHING
+                    RETURNING partition
+                ),
+                advanced AS (
+                    UPDATE queue_positions AS q
+                    SET next_offset = w.to_offset, position = w.to_offset::text, batch_id = \(batchID), updated_at = now()
+                    FROM wanted AS w
+                    WHERE q.tenant_id = \(target.tenant) AND q.kind = 'kafka' AND q.queue = \(queue.queue)
+                      AND q.group_name = \(queue.group) AND q.partition = w.partition AND q.next_offset = w.from_offset
+                    RETURNING q.partition
+                )
+                SELECT w.partition FROM wanted AS w
+                WHERE w.partition NOT IN (SELECT partition FROM created) AND w.partition NOT IN (SELECT partition FROM advanced)
+                """)
+            guard moved.isEmpty else {
+                throw QueuePositionMoved(partitions: try moved.map { Int32(try $0[0].decode(Int64.self)) })
+            }
+            return []
+        }
+    }
+
+    /// Takes the group's ledger lock exclusively, waiting in PostgreSQL's lock queue (so a stream
+    /// of shared holders cannot starve it) 5 s at a time: a consumer stalled inside a transaction
+    /// holds its shared lock until it resumes or its session ends. Gives up (QueueBatchStale) when
+    /// the batch grows stale, so its entries are read again.
+    private func lockLedgerExclusively(_ lockName: String, readAt: ContinuousClock.Instant, on connection: PostgresConnection) async throws {
+        let previous = try await connection.query("SELECT current_setting('lock_timeout') AS value")[0].decode("value", as: String.self)
+        for attempt in 1... {
+            try await connection.execute(unsafeSQL: "SAVEPOINT sluice_ledger_lock")
+            let locked: Bool
+            do {
+                try await connection.query("SELECT set_config('lock_timeout', '5s', true)")
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lockName), 0))")
+                locked = true
+            } catch {
+                guard error.sqlState == "55P03" else { throw error }
+                locked = false
+            }
+            if locked {
+                try await connection.query("SELECT set_config('lock_timeout', \(previous), true)")
+                try await connection.execute(unsafeSQL: "RELEASE SAVEPOINT sluice_ledger_lock")
+                return
+            }
+            try await connection.execute(unsafeSQL: "ROLLBACK TO SAVEPOINT sluice_ledger_lock; RELEASE SAVEPOINT sluice_ledger_lock")
+            let age = readAt.duration(to: .now)
+            if age >= QueueProgress.staleAfter { throw QueueBatchStale(age: age) }
+            if attempt % 6 == 0 {
+                log("redelivered entries waited \(attempt * 5) s for another consumer's open transaction on the same group (a stalled consumer?)")
+            }
         }
     }
 

@@ -123,7 +123,7 @@ public final class LoadStop: @unchecked Sendable {
     }
 
     /// Runs `handler` when a stop is requested (at once if it already was).
-    func onRequest(_ handler: @escaping @Sendable () -> Void) {
+    public func onRequest(_ handler: @escaping @Sendable () -> Void) {
         lock.lock()
         if requested {
             lock.unlock()

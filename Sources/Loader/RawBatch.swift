@@ -29,6 +29,8 @@ public struct RawBatch: Sendable {
     public var part = ""
     /// The lines' ids in `rejected_events` when they are replayed from there.
     public var rejectIDs: [Int64] = []
+    /// For a batch of queue messages: where each line sits in its queue (committed with the batch).
+    public var queue: QueueProgress?
 
     public init(sequence: Int, startOffset: Int64) {
         self.sequence = sequence
@@ -60,6 +62,10 @@ public struct RawBatch: Sendable {
         if !rejectIDs.isEmpty {
             first.rejectIDs = Array(rejectIDs[..<index])
             second.rejectIDs = Array(rejectIDs[index...])
+        }
+        if let queue {
+            first.queue?.messages = Array(queue.messages[..<index])
+            second.queue?.messages = Array(queue.messages[index...])
         }
         return (first, second)
     }

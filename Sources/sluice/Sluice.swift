@@ -25,6 +25,7 @@ struct Sluice: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             BiCommand.self,
+            ConsumeCommand.self,
             DatabaseCommand.self,
             GenerateCommand.self,
             MigrateCommand.self,

@@ -9,6 +9,13 @@ public enum TestEvents {
         return #"{"type":"cart","occurred_at":"\#(month)-\#(String(format: "%02d", day))T10:00:00.\#(String(format: "%06d", micros))Z","producer":"web","source_service":"shop","idempotency_key":"\#(key)","user_id":"\#(user)","data":{"cart_id":"c-\#(key)","action":"cart_viewed","cart_total":{"amount":10.5,"currency":"INR"},"cart_abandonment_duration":"PT5M"}}"#
     }
 
+    /// A valid pocm `cart` line without an idempotency key (so only a queue's own ledger can tell a
+    /// second delivery); `marker` is its `data.cart_id`.
+    public static func unkeyedCartLine(marker: String, day: Int = 10, user: String = "u1") -> String {
+        let month = previousMonthPrefix()
+        return #"{"type":"cart","occurred_at":"\#(month)-\#(String(format: "%02d", day))T10:00:00.000000Z","producer":"web","source_service":"shop","user_id":"\#(user)","data":{"cart_id":"\#(marker)","action":"cart_viewed","cart_total":{"amount":10.5,"currency":"INR"},"cart_abandonment_duration":"PT5M"}}"#
+    }
+
     /// `YYYY-MM` of the previous UTC month: every day of it is in the past and inside the accepted
     /// window, whatever today's date.
     public static func previousMonthPrefix() -> String {

@@ -1,0 +1,235 @@
+import EventContracts
+import Foundation
+import Postgres
+
+/// Where one queue message sits in its queue: what the consumers hand the loader beside its bytes.
+public struct QueueMessageRef: Sendable, Equatable {
+    /// Redis: the stream entry id (`1700000000000-0`); Kafka: `partition:offset`.
+    public var id: String
+    /// Kafka partition (0 for Redis).
+    public var partition: Int32
+    /// Kafka offset; for Redis the entry id packed (`RedisStreamID.packed`). The dead letter's position.
+    public var offset: Int64
+
+    public init(id: String, partition: Int32, offset: Int64) {
+        self.id = id
+        self.partition = partition
+        self.offset = offset
+    }
+}
+
+/// The queue position a batch advances, committed in the batch's transaction.
+///
+/// - Redis: the batch's entry ids go into `queue_message_ledger`; an entry some batch already
+///   committed — claimed after a crash between COMMIT and XACK, or taken over from a slow consumer —
+///   is a duplicate, never loaded again. Fresh batches (first deliveries, which no other batch can
+///   hold) take the group's advisory lock shared; redelivered ones take it exclusively, so their
+///   check sees every copy committed before them. A batch read longer than `staleAfter` ago is
+///   refused (``QueueBatchStale``): the ledger keeps ids for `QueueProgress.ledgerRetention`, which
+///   must outlast any copy still in flight. The consumer acknowledges after COMMIT.
+/// - Kafka: per partition, the stored next offset must equal the batch's first offset and becomes
+///   its last + 1 (an optimistic check): a batch from a consumer that lost the partition in a
+///   rebalance finds the offset moved and is rolled back, whole.
+public struct QueueProgress: Sendable, Equatable {
+    public enum Kind: String, Sendable { case redis, kafka }
+
+    public var kind: Kind
+    /// The stream or topic.
+    public var queue: String
+    public var group: String
+    /// Per line of the batch, in the same order.
+    public var messages: [QueueMessageRef]
+    /// Redis: every message is a first delivery (XREADGROUP >), so no other batch can hold it.
+    public var fresh: Bool
+    /// When the messages were read; a batch not committed within `staleAfter` of it is refused.
+    public var readAt: ContinuousClock.Instant
+
+    /// How long a read batch may take to commit (Redis): past it, its entries are read again.
+    public static let staleAfter: Duration = .seconds(600)
+    /// How long the Redis ledger keeps a batch's ids: a copy of an entry is read before the entry
+    /// is acknowledged and commits within `staleAfter` of that read, so twice that is ample.
+    public static let ledgerRetention: Duration = .seconds(1_800)
+
+    public init(kind: Kind, queue: String, group: String, messages: [QueueMessageRef], fresh: Bool = true,
+                readAt: ContinuousClock.Instant = .now) {
+        self.kind = kind
+        self.queue = queue
+        self.group = group
+        self.messages = messages
+        self.fresh = fresh
+        self.readAt = readAt
+    }
+}
+
+/// A Redis batch read more than `QueueProgress.staleAfter` ago (its consumer stalled): not
+/// committed, since the ledger may have forgotten a copy committed elsewhere. Its entries stay
+/// pending and are read again.
+public struct QueueBatchStale: Error, CustomStringConvertible {
+    public var age: Duration
+    public var description: String { "a batch read \(age) ago was not committed (older than \(QueueProgress.staleAfter)); its entries will be read again" }
+}
+
+/// A Kafka partition's committed offset moved under this batch: another consumer took the partition
+/// and committed first. Nothing of the batch was committed; re-read the partition from the stored offset.
+public struct QueuePositionMoved: Error, CustomStringConvertible {
+    public var partitions: [Int32]
+    public var description: String {
+        "the stored offsets of partitions \(partitions.map(String.init).joined(separator: ", ")) moved: another consumer committed them first"
+    }
+}
+
+/// What a queue consumer needs to load its messages with the same validation, privacy, dedup and
+/// dead letter as `sluice load`: one per consumer, shared by its writer tasks.
+public struct QueueSink: Sendable {
+    public struct Options: Sendable {
+        public var connectionString: String
+        public var contract: Contract = .pocm
+        public var tenant: String = "default"
+        /// The dead letter's source name, e.g. `redis:events/loaders`.
+        public var source: String
+        public var privacy = PrivacyPolicy()
+        /// How long a batch keeps retrying a lost connection.
+        public var retryWindow: Duration = .seconds(600)
+
+        public init(connectionString: String, source: String) {
+            self.connectionString = connectionString
+            self.source = source
+        }
+    }
+
+    let options: Options
+    let validator: BatchValidator
+    let runID: String
+
+    /// Reads the tenant's policies and the accepted window (waiting up to `startRetryWindow` for a
+    /// server that refuses connections; failing at once on one that cannot heal).
+    public static func prepare(_ options: Options, registry: EventContractRegistry) async throws -> QueueSink {
+        let connection = try await LoaderConnection.open(options.connectionString, tenant: options.tenant)
+        defer { Task { await connection.close() } }
+        let oldest = try await AcceptedWindow.oldestOccurredAt(on: connection)
+        let (privacy, sampling, optOut) = try await PolicyStore(connection: connection).context(tenant: options.tenant, keys: options.privacy)
+        var context = NormalizationContext(tenantId: options.tenant, privacy: privacy)
+        context.sampling = sampling
+        context.optOut = optOut
+        let validator = BatchValidator(registry: registry, contract: options.contract, context: context, oldestAcceptedOccurredAt: oldest)
+        let runID = "q" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(15)
+        return QueueSink(options: options, validator: validator, runID: String(runID))
+    }
+
+    /// A writer for one task: its own connection, its own batch numbers.
+    public func makeWriter(index: Int, log: @escaping @Sendable (String) -> Void) -> QueueWriter {
+        var target = LoadTarget(connectionString: options.connectionString, tenant: options.tenant, contract: options.contract,
+                                source: options.source, checkpointed: false, runID: "\(runID)-\(index)", retryWindow: options.retryWindow)
+        target.replay = false
+        return QueueWriter(writer: BatchWriter(target: target, log: log), validator: validator)
+    }
+}
+
+/// Commits batches of queue messages, one transaction each, for one task at a time.
+public final class QueueWriter {
+    private let writer: BatchWriter
+    private let validator: BatchValidator
+    private var sequence = 0
+
+    init(writer: BatchWriter, validator: BatchValidator) {
+        self.writer = writer
+        self.validator = validator
+    }
+
+    /// Validates `messages` and commits them with the queue position (see ``QueueProgress``).
+    /// `rejections` dead-letters messages without validating them (index → reason): a message
+    /// delivered too often, an entry without the event field.
+    /// - Throws: ``QueuePositionMoved`` (Kafka) when another consumer committed the partition first;
+    ///   ``LoadError`` when the database refuses the work.
+    public func commit(_ messages: [[UInt8]], progress: QueueProgress, rejections: [Int: String] = [:]) async throws -> BatchCounts {
+        precondition(messages.count == progress.messages.count, "one position per message")
+        var raw = RawBatch(sequence: sequence, startOffset: 0)
+        sequence += 1
+        for (index, bytes) in messages.enumerated() {
+            let position = progress.messages[index]
+            raw.lines.append(RawBatch.Line(start: raw.bytes.count, length: bytes.count, number: position.offset,
+                                           offset: position.offset, droppedBytes: 0))
+            raw.bytes.append(contentsOf: bytes)
+        }
+        raw.queue = progress
+        var validated = await validator.validate(raw)
+        if !rejections.isEmpty {
+            validated = validated.removingLines(Set(rejections.keys))
+            for (index, reason) in rejections.sorted(by: { $0.key < $1.key }) {
+                validated.rejected.append(.init(lineIndex: index, errors: [FieldError(field: "", message: reason)]))
+            }
+        }
+        return try await writer.write(validated)
+    }
+
+    /// Deletes Redis ledger rows older than `QueueProgress.ledgerRetention`: no copy of their
+    /// entries can still commit (see ``QueueProgress``). Returns how many went.
+    @discardableResult
+    public func pruneLedger(queue: String, group: String) async throws -> Int {
+        let seconds = Int(QueueProgress.ledgerRetention.components.seconds)
+        return try await writer.withConnection { connection in
+            try await connection.query("""
+                DELETE FROM queue_message_ledger
+                WHERE tenant_id = \(self.writer.tenant) AND queue = \(queue) AND group_name = \(group)
+                  AND committed_at < now() - make_interval(secs => \(seconds))
+                RETURNING 1
+                """).count
+        }
+    }
+
+    /// Records the lag the queue reported for a consumer group's partition (for `sluice status`).
+    public func recordLag(kind: QueueProgress.Kind, queue: String, group: String, partition: Int32, lag: Int64) async throws {
+        try await writer.withConnection { connection in
+            try await connection.query("""
+                UPDATE queue_positions SET lag = \(lag)
+                WHERE tenant_id = \(self.writer.tenant) AND kind = \(kind.rawValue) AND queue = \(queue)
+                  AND group_name = \(group) AND partition = \(Int(partition))
+                """)
+        }
+    }
+
+    /// The stored next offsets of a Kafka topic's partitions for a group (nil: none stored yet).
+    public func storedOffsets(topic: String, group: String, partitions: [Int32]) async throws -> [Int32: Int64] {
+        try await writer.withConnection { connection in
+            var result: [Int32: Int64] = [:]
+            for row in try await connection.query("""
+                SELECT partition, next_offset FROM queue_positions
+                WHERE tenant_id = \(self.writer.tenant) AND kind = 'kafka' AND queue = \(topic) AND group_name = \(group)
+                  AND partition = ANY(\(PostgresInt64Array(partitions.map { Int64($0) }))::int8[]) AND next_offset IS NOT NULL
+                """) {
+                result[Int32(try row.decode("partition", as: Int.self))] = try row.decode("next_offset", as: Int64.self)
+            }
+            return result
+        }
+    }
+
+    public func close() async {
+        await writer.close()
+    }
+}
+
+/// A Redis stream entry id (`<ms>-<seq>`), ordered as Redis orders them.
+public struct RedisStreamID: Comparable, Sendable {
+    public var milliseconds: UInt64
+    public var sequence: UInt64
+
+    public init(_ text: String) {
+        let parts = text.split(separator: "-", maxSplits: 1)
+        milliseconds = parts.first.flatMap { UInt64($0) } ?? 0
+        sequence = parts.count > 1 ? UInt64(parts[1]) ?? 0 : 0
+    }
+
+    /// Packed into a signed 64-bit position, `ms << 21 | seq`: exact for sequence numbers below
+    /// 2²¹ (Redis-generated ids never come close: that is two million entries in one millisecond)
+    /// and milliseconds before the year 2109; larger parts saturate. The ledger's and the dead
+    /// letter's position.
+    public var packed: Int64 {
+        let sequenceBits: UInt64 = 21
+        let ms = min(milliseconds, UInt64(Int64.max) >> sequenceBits)
+        return Int64(bitPattern: (ms << sequenceBits) | min(sequence, (1 << sequenceBits) - 1))
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.milliseconds, lhs.sequence) < (rhs.milliseconds, rhs.sequence)
+    }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import EventContracts
+import Foundation
+import Loader
+import Queues
+
+/// `sluice consume redis|kafka`.
+struct ConsumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Load events from a queue (Redis Streams, Kafka) exactly once, as a member of a consumer group.",
+        discussion: """
+            The same validation, privacy, dedup and dead letter as `sluice load`. Each batch's rows, \\
+            ledger keys, dead letters and the group's queue position commit in one PostgreSQL \\
+            transaction; the queue is acknowledged only after COMMIT. At-least-once from the queue, \\
+            exactly-once effect in the warehouse (docs/queues.md).
+
+            SIGINT/SIGTERM stop reading; batches in flight commit and are acknowledged; exit 0.
+            """,
+        subcommands: [Redis.self, Kafka.self]
+    )
+
+    /// Options both consumers share with `sluice load`.
+    struct LoadingOptions: ParsableArguments {
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: ArgumentHelp("Event contract of the messages: \(Contract.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "contract"))
+        var contract: String = Contract.pocm.rawValue
+
+        @Option(help: ArgumentHelp("Tenant the events belong to (an event's own tenant_id must match).", valueName: "tenant"))
+        var tenant: String = "default"
+
+        @Flag(help: "Print one JSON summary object (the load's counts, acknowledged, redelivered, poison, lag, latency_ms).")
+        var json = false
+
+        @Flag(help: "Exit once nothing new arrived for --idle and nothing is pending (cron-style jobs, tests).")
+        var drain = false
+
+        @Option(name: .customLong("idle-ms"), help: "With --drain: how long the queue must stay quiet.")
+        var idleMilliseconds = 1000
+
+        @Option(help: "Parallel writer connections.")
+        var writers = 2
+
+        @Option(name: .customLong("retry-seconds"), help: "How long a lost connection (queue or database) is retried.")
+        var retrySeconds = 600
+
+        func validate() throws {
+            guard Contract(rawValue: contract) != nil else {
+                throw ValidationError("unknown contract \"\(contract)\"; choose one of: \(Contract.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard !tenant.isEmpty, tenant.utf8.count <= 64 else { throw ValidationError("--tenant must be 1 to 64 characters") }
+            guard (1...32).contains(writers) else { throw ValidationError("--writers must be between 1 and 32") }
+            guard idleMilliseconds >= 1, retrySeconds >= 0 else { throw ValidationError("--idle-ms and --retry-seconds must be positive") }
+        }
+
+        func sinkOptions(source: String) throws -> QueueSink.Options {
+            var options = QueueSink.Options(connectionString: connection.resolvedConnectionString(), source: source)
+            options.contract = Contract(rawValue: contract) ?? .pocm
+            options.tenant = tenant
+            options.privacy = try KeyConfiguration.privacyPolicy(tenant: tenant)
+            options.retryWindow = .seconds(retrySeconds)
+            return options
+        }
+    }
+
+    /// Prints a consumer's summary; exits 1 with it on failure.
+    static func finish(_ outcome: Result<ConsumeSummary, Error>, json: Bool, meter: ProgressMeter, name: String) throws {
+        meter.finish()
+        switch outcome {
+        case .success(let summary):
+            if json {
+                print(summary.json)
+            } else {
+                let load = summary.load
+                let lag = summary.lag.map { ", lag \($0)" } ?? ""
+                let latency = summary.latencyP99.map { String(format: ", latency p50 %.0f ms p99 %.0f ms", summary.latencyP50 ?? 0, $0) } ?? ""
+                print("read \(load.read): loaded \(load.loaded), duplicates \(load.duplicates), rejected \(load.rejected) (\(summary.poison) poison), sampled out \(load.sampledOut) in \(counted(load.batches, "batch", "batches")); acknowledged \(summary.acknowledged), redelivered \(summary.redelivered)\(lag)\(latency)")
+                if load.rejected > 0 { print("see the rejected messages and why: sluice rejects list") }
+            }
+        case .failure(let error):
+            FileHandle.standardError.write(Data("sluice consume \(name): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    struct Redis: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Consume a Redis stream as a member of a consumer group.",
+            discussion: """
+                Creates the group if missing (XGROUP CREATE … 0 MKSTREAM: existing entries are read). \\
+                This consumer's own pending entries are read first; entries other consumers left \\
+                pending longer than --claim-idle-ms are taken over (XCLAIM); an entry delivered more \\
+                than --max-deliveries times is dead-lettered as poison and acknowledged. Entries are \\
+                acknowledged (XACK) only after their batch committed; a second delivery of a committed \\
+                entry is recognized and not loaded again.
+
+                Examples:
+                  sluice consume redis --url redis://127.0.0.1:6379 --stream events --group loaders --tenant acme
+                  redis-cli XADD events '*' event '{"type":"cart",…}'
+                  sluice consume redis --url redis://… --stream events --group loaders --drain --json
+                """
+        )
+        @OptionGroup var loading: LoadingOptions
+        @Option(help: ArgumentHelp("The Redis server: redis://[:password@]host[:port][/db].", valueName: "url")) var url: String
+        @Option(help: "The stream.") var stream: String
+        @Option(help: "The consumer group.") var group: String
+        @Option(help: "This consumer's name in the group (default: host-pid).") var consumer: String?
+        @Option(help: "The entry field holding the event JSON.") var field = "event"
+        @Flag(name: .customLong("whole-entry"), help: "The entry's fields are the event: load them as one JSON object of strings.") var wholeEntry = false
+        @Option(name: .customLong("batch-size"), help: "Entries per read and per batch.") var batchSize = 5_000
+        @Option(name: .customLong("block-ms"), help: "How long one read waits for new entries.") var blockMilliseconds = 500
+        @Option(name: .customLong("claim-idle-ms"), help: "Take over others' entries pending this long.") var claimIdleMilliseconds = 60_000
+        @Option(name: .customLong("max-deliveries"), help: "Dead-letter an entry delivered more often than this.") var maxDeliveries = 5
+
+        func validate() throws {
+            guard !stream.isEmpty, !group.isEmpty else { throw ValidationError("--stream and --group must not be empty") }
+            guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 100000") }
+            guard blockMilliseconds >= 1, claimIdleMilliseconds >= 1, maxDeliveries >= 1 else {
+                throw ValidationError("--block-ms, --claim-idle-ms and --max-deliveries must be positive")
+            }
+        }
+
+        func run() async throws {
+            let name = consumer ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+            var options = RedisConsumer.Options(url: url, stream: stream, group: group, consumer: name)
+            options.field = wholeEntry ? nil : field
+            options.batchSize = batchSize
+            options.block = .milliseconds(blockMilliseconds)
+            options.claimIdle = .milliseconds(claimIdleMilliseconds)
+            options.maxDeliveries = maxDeliveries
+            options.drain = loading.drain
+            options.idle = .milliseconds(loading.idleMilliseconds)
+            options.writers = loading.writers
+            options.retryWindow = .seconds(loading.retrySeconds)
+            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
+            let stop = LoadStop()
+            let signals = StopSignals(stop: stop, grace: .seconds(30)) { signal in Foundation.exit(signal.exitCode) }
+            let log: @Sendable (String) -> Void = { line in
+                meter.clearLine()
+                FileHandle.standardError.write(Data("sluice consume redis: \(line)\n".utf8))
+            }
+            let outcome: Result<ConsumeSummary, Error>
+            do {
+                let sink = try await QueueSink.prepare(try loading.sinkOptions(source: "redis:\(stream)/\(group)"), registry: try EventContractRegistry())
+                outcome = .success(try await RedisConsumer(options: options, sink: sink).run(
+                    stop: stop, progress: { meter.update($0.load) }, log: log))
+            } catch {
+                outcome = .failure(error)
+            }
+            _ = signals
+            try ConsumeCommand.finish(outcome, json: loading.json, meter: meter, name: "redis")
+        }
+    }
+
+    struct Kafka: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Consume a Kafka topic as a member of a consumer group.")
+        func run() async throws {
+            throw CLIError("not built yet")
+        }
+    }
+}
