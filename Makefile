@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make demo` and `make test` (README.md).
-.PHONY: demo test build release bench-validate bench-load bench-refresh bench-bi db-start db-stop clean
+.PHONY: demo test build release bench-validate bench-load bench-refresh bench-bi bench-queue db-start db-stop clean
 
 demo:
 	@scripts/demo.sh
@@ -24,6 +24,9 @@ bench-refresh:
 
 bench-bi:
 	scripts/bench-bi.sh
+
+bench-queue:
+	scripts/bench-queue.sh
 
 db-start:
 	swift build --product sluice && "$$(swift build --show-bin-path)/sluice" db start

@@ -97,6 +97,12 @@ let package = Package(
             dependencies: ["Postgres", "Warehouse"],
             path: "Tests/TestSupport"
         ),
+        // Hosts librdkafka's mock Kafka cluster for the Kafka consumer's tests and for trying it.
+        .executableTarget(
+            name: "SluiceKafkaMock",
+            dependencies: ["CRdKafka"],
+            path: "Sources/SluiceKafkaMock"
+        ),
         .executableTarget(
             name: "SluiceBench",
             dependencies: ["EventContracts", "SampleEvents"],

@@ -23,8 +23,7 @@ CLUSTER_DIR="$PWD/.sluice-bench"
 DB=sluice_bench_bi
 LOGIN=bench_bi_reader
 
-say() { printf '==> %s\n' "$*" >&2; }
-bounded() { timeout --foreground "$STEP_TIMEOUT" "$@"; }
+source scripts/bench-cluster.sh
 
 scripts/ensure-system-packages.sh
 say "building sluice (release)"
@@ -34,7 +33,6 @@ pgbench="$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -n1
 [ -x "$pgbench" ] || { echo "bench-bi: pgbench not found (apt-get install postgresql)" >&2; exit 1; }
 mkdir -p "$OUT"
 
-source scripts/bench-cluster.sh
 cleanup() {
   status=$?
   if [ -z "${BENCH_KEEP:-}" ] && [ -n "${ADMIN_URL:-}" ]; then

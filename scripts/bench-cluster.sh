@@ -1,9 +1,19 @@
-# Sourced by the bench-*.sh scripts: a server to measure on, and its clean-up.
+# Sourced by the bench-*.sh scripts (from the repository root): their shared helpers, a server to
+# measure on, and its clean-up.
 #
-# Needs: $bin (the sluice binary), $CLUSTER_DIR, say(). Sets ADMIN_URL and bench_started_cluster.
+# bench_start_cluster needs $bin (the sluice binary) and $CLUSTER_DIR; sets ADMIN_URL.
 # BENCH_DATABASE_URL names an existing server whose user may CREATE DATABASE; otherwise a private
 # cluster is started in $CLUSTER_DIR (loopback only) and stopped by bench_stop_cluster.
 bench_started_cluster=""
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
+# Every step has a time bound ($STEP_TIMEOUT seconds): a stuck bench fails instead of hanging.
+bounded() { timeout --foreground "$STEP_TIMEOUT" "$@"; }
+now_s() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+# The first number of "field": N in a JSON text.
+json_field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9.][0-9.]*\).*/\1/p" <<<"$2" | head -n1; }
 
 bench_start_cluster() {
   if [ -n "${BENCH_DATABASE_URL:-}" ]; then

@@ -38,11 +38,7 @@ DB_C=sluice_bench_rss
 EVENT_COLUMNS="type, occurred_at, received_at, producer, source_service, user_id, order_id, session_id, trace_id, idempotency_key, tenant_id, data_json, contract, schema_version, batch_id, flags"
 KEY_COLUMNS="tenant_id, contract, idempotency_key, occurred_at, batch_id"
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench-load: %s\n' "$*" >&2; exit 1; }
-bounded() { timeout --foreground "$STEP_TIMEOUT" "$@"; }
-now_s() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+source scripts/bench-cluster.sh
 
 # 1. Tools and a release build.
 scripts/ensure-system-packages.sh
@@ -61,7 +57,6 @@ fi
 mkdir -p "$OUT"
 
 # 2. A server and fresh databases.
-source scripts/bench-cluster.sh
 cleanup() {
   status=$?
   if [ -z "${BENCH_KEEP:-}" ] && [ -n "${ADMIN_URL:-}" ]; then
@@ -92,7 +87,6 @@ fresh_database() { # name url: drop, create, migrate, partitions for every month
 }
 checkpoint() { for url in "$@"; do psql "$url" -qX -v ON_ERROR_STOP=1 -c "CHECKPOINT" >/dev/null; done; }
 count_rows() { psql "$1" -qAtX -v ON_ERROR_STOP=1 -c "SELECT (SELECT count(*) FROM events) || ' ' || (SELECT count(*) FROM event_idempotency_keys)"; }
-json_field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9.][0-9.]*\).*/\1/p" <<<"$2" | head -n1; }
 
 say "creating databases $DB_A (sluice) and $DB_B (psql baseline)"
 fresh_database "$DB_A" "$URL_A"

@@ -31,12 +31,7 @@ CLUSTER_DIR="$PWD/.sluice-bench"
 DB=sluice_bench_refresh
 TENANT=bench
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench-refresh: %s\n' "$*" >&2; exit 1; }
-bounded() { timeout --foreground "$STEP_TIMEOUT" "$@"; }
-now_s() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-json_field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9.][0-9.]*\).*/\1/p" <<<"$2" | head -n1; }
+source scripts/bench-cluster.sh
 
 scripts/ensure-system-packages.sh
 say "building sluice (release)"
@@ -44,7 +39,6 @@ swift build -c release --product sluice >&2
 bin="$(swift build -c release --show-bin-path)/sluice"
 mkdir -p "$OUT"
 
-source scripts/bench-cluster.sh
 cleanup() {
   status=$?
   if [ -z "${BENCH_KEEP:-}" ]; then

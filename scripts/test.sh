@@ -13,11 +13,10 @@ bin="$(swift build --show-bin-path)/sluice"
 export SLUICE_BIN="$bin"
 
 started_db=""
-redis_pid_file=""
+redis_dir=""
 cleanup() {
-  [ -n "$started_db" ] && { "$bin" db stop >/dev/null || true; }
-  if [ -n "$redis_pid_file" ] && [ -s "$redis_pid_file" ]; then kill "$(cat "$redis_pid_file")" 2>/dev/null || true; fi
-  [ -n "$redis_pid_file" ] && rm -rf "$(dirname "$redis_pid_file")"
+  if [ -n "$started_db" ]; then "$bin" db stop >/dev/null || true; fi
+  if [ -n "$redis_dir" ]; then scripts/redis-server.sh stop "$redis_dir" || true; fi
 }
 trap cleanup EXIT
 
@@ -30,26 +29,12 @@ if [ -z "${SLUICE_TEST_DATABASE_URL:-}" ]; then
   export SLUICE_TEST_DATABASE_URL
 fi
 
-# A throwaway redis-server on a free loopback port, no persistence (unless SLUICE_TEST_REDIS_URL
-# names one: the queue tests use their own stream names).
+# A throwaway redis-server (unless SLUICE_TEST_REDIS_URL names one: the queue tests use their own
+# stream names).
 if [ -z "${SLUICE_TEST_REDIS_URL:-}" ]; then
   redis_dir="$(mktemp -d /tmp/sluice-test-redis.XXXXXX)"
-  redis_pid_file="$redis_dir/redis.pid"
-  redis_port=""
-  for _ in $(seq 1 10); do
-    port=$((20000 + RANDOM % 40000))
-    # Skip a port something already listens on (it could answer our ping).
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
-    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$redis_dir" \
-      --daemonize yes --pidfile "$redis_pid_file" --logfile "$redis_dir/redis.log" >/dev/null || continue
-    for _ in $(seq 1 30); do
-      if redis-cli -p "$port" ping >/dev/null 2>&1; then redis_port="$port"; break; fi
-      sleep 0.1
-    done
-    [ -n "$redis_port" ] && break
-  done
-  [ -n "$redis_port" ] || { echo "could not start redis-server (see $redis_dir/redis.log)" >&2; exit 1; }
-  export SLUICE_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+  SLUICE_TEST_REDIS_URL="$(scripts/redis-server.sh start "$redis_dir")"
+  export SLUICE_TEST_REDIS_URL
 fi
 # The tests' own databases come from SLUICE_TEST_DATABASE_URL; keep the user's out of reach.
 unset DATABASE_URL PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE

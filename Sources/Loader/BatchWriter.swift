@@ -312,12 +312,28 @@ final class BatchWriter {
                         batch_id = EXCLUDED.batch_id, committed_at = now()
                     """)
             }
+            if let queue = batch.raw.queue {
+                try await advanceRedisPosition(queue, batchID: batchID, on: connection)
+            }
             try await connection.execute(unsafeSQL: "COMMIT")
             return counts
         } catch {
             if await connection.isOpen { _ = try? await connection.execute(unsafeSQL: "ROLLBACK") }
             throw error
         }
+    }
+
+    /// Moves the Redis group's stored position forward, last thing before COMMIT: the row is one
+    /// per group, and its lock is held until COMMIT, so parallel writers queue on it only briefly.
+    private func advanceRedisPosition(_ queue: QueueProgress, batchID: String, on connection: PostgresConnection) async throws {
+        guard queue.kind == .redis, let newest = queue.messages.max(by: { $0.offset < $1.offset }) else { return }
+        try await connection.query("""
+            INSERT INTO queue_positions (tenant_id, kind, queue, group_name, partition, position, next_offset, batch_id)
+            VALUES (\(target.tenant), 'redis', \(queue.queue), \(queue.group), 0, \(newest.id), \(newest.offset), \(batchID))
+            ON CONFLICT (tenant_id, kind, queue, group_name, partition) DO UPDATE
+            SET position = EXCLUDED.position, next_offset = EXCLUDED.next_offset, batch_id = EXCLUDED.batch_id, updated_at = now()
+            WHERE queue_positions.next_offset IS NULL OR queue_positions.next_offset < EXCLUDED.next_offset
+            """)
     }
 
     /// Records the queue position the batch advances (see `QueueProgress`) and returns the lines
@@ -351,22 +367,13 @@ final class BatchWriter {
                 VALUES (\(target.tenant), \(queue.queue), \(queue.group), \(batchID), \(first), \(last), \(PostgresInt64Array(ids))::int8[])
                 ON CONFLICT (tenant_id, queue, group_name, batch_id) DO NOTHING
                 """)
-            if let newest = queue.messages.max(by: { $0.offset < $1.offset }) {
-                try await connection.query("""
-                    INSERT INTO queue_positions (tenant_id, kind, queue, group_name, partition, position, next_offset, batch_id)
-                    VALUES (\(target.tenant), 'redis', \(queue.queue), \(queue.group), 0, \(newest.id), \(newest.offset), \(batchID))
-                    ON CONFLICT (tenant_id, kind, queue, group_name, partition) DO UPDATE
-                    SET position = EXCLUDED.position, next_offset = EXCLUDED.next_offset, batch_id = EXCLUDED.batch_id, updated_at = now()
-                    WHERE queue_positions.next_offset IS NULL OR queue_positions.next_offset < EXCLUDED.next_offset
-                    """)
-            }
             // Within the batch too: an entry listed twice (claimed while also read) counts once.
             var kept = Set<Int64>()
             return Set(queue.messages.indices.filter { seen.contains(queue.messages[$0].offset) || !kept.insert(queue.messages[$0].offset).inserted })
         case .kafka:
             var ranges: [Int32: (from: Int64, to: Int64)] = [:]
             for message in queue.messages {
-                let range = ranges[message.partition] ?? (message.offset, message.offset + 1)
+                let range = ranges[message.partition] ?? (queue.starts[message.partition] ?? message.offset, message.offset + 1)
                 ranges[message.partition] = (min(range.from, message.offset), max(range.to, message.offset + 1))
             }
             let ordered = ranges.sorted { $0.key < $1.key }

@@ -43,6 +43,10 @@ public struct QueueProgress: Sendable, Equatable {
     public var fresh: Bool
     /// When the messages were read; a batch not committed within `staleAfter` of it is refused.
     public var readAt: ContinuousClock.Instant
+    /// Kafka: per partition, the offset this consumer read from (the stored offset it expects);
+    /// a partition missing here starts at its first message's offset. Offsets may skip (compaction,
+    /// transaction markers), so the start is not always the previous batch's last offset + 1.
+    public var starts: [Int32: Int64] = [:]
 
     /// How long a read batch may take to commit (Redis): past it, its entries are read again.
     public static let staleAfter: Duration = .seconds(600)

@@ -66,6 +66,12 @@ public struct RawBatch: Sendable {
         if let queue {
             first.queue?.messages = Array(queue.messages[..<index])
             second.queue?.messages = Array(queue.messages[index...])
+            // Kafka: the second half's partitions start where the first half's ended.
+            var starts = queue.starts
+            for message in queue.messages[..<index] {
+                starts[message.partition] = max(starts[message.partition] ?? 0, message.offset + 1)
+            }
+            second.queue?.starts = starts
         }
         return (first, second)
     }

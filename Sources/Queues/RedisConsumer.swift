@@ -127,6 +127,12 @@ public struct RedisConsumer: Sendable {
         try await readerTask.value
         var summary = await totals.summary(since: started)
         summary.lag = try? await reader.run { try Self.groupLag($0, stream: options.stream, group: options.group) }
+        if let lag = summary.lag {
+            // The lag stored during the run is at most 5 s old; leave the final one for `sluice status`.
+            let writer = sink.makeWriter(index: 98, log: log)
+            try? await writer.recordLag(kind: .redis, queue: options.stream, group: options.group, partition: 0, lag: lag)
+            await writer.close()
+        }
         summary.stoppedBySignal = stop.isRequested && !options.drain
         return summary
     }
@@ -164,10 +170,10 @@ public struct RedisConsumer: Sendable {
                     }
                     ownCursor = next
                     let inFlight = await totals.inFlight(page.map(\.id))
-                    batch = try await take(page.filter { !inFlight.contains($0.id) }, minIdle: 0, client: client)
+                    batch = try await take(page.filter { !inFlight.contains($0.id) }, minIdle: 0, client: client, log: log)
                 } else if lastClaim.duration(to: .now) >= options.claimIdle / 2 {
                     lastClaim = .now
-                    batch = try await claimOthers(client)
+                    batch = try await claimOthers(client, log: log)
                 } else {
                     let blockMilliseconds = String(Self.milliseconds(options.block))
                     let (entries, _) = try await client.run { connection in
@@ -206,7 +212,7 @@ public struct RedisConsumer: Sendable {
     /// Others' entries pending longer than `claimIdle` (their consumer died or stalled): listed with
     /// XPENDING IDLE, never this consumer's own (those are in flight here), and taken with XCLAIM,
     /// which re-checks the idle time, so two consumers cannot both take one entry.
-    private func claimOthers(_ client: BlockingClient<RedisConnection>) async throws -> Batch {
+    private func claimOthers(_ client: BlockingClient<RedisConnection>, log: @escaping @Sendable (String) -> Void) async throws -> Batch {
         let options = self.options
         var candidates: [PendingEntry] = []
         var cursor: String? = "-"
@@ -220,11 +226,12 @@ public struct RedisConsumer: Sendable {
             candidates += page.filter { $0.consumer != options.consumer }
             cursor = next
         }
-        return try await take(Array(candidates.prefix(options.batchSize)), minIdle: Self.milliseconds(options.claimIdle), client: client)
+        return try await take(Array(candidates.prefix(options.batchSize)), minIdle: Self.milliseconds(options.claimIdle), client: client, log: log)
     }
 
     /// XCLAIMs `pending` for this consumer (if still idle `minIdle` ms) and prepares what it got.
-    private func take(_ pending: [PendingEntry], minIdle: Int64, client: BlockingClient<RedisConnection>) async throws -> Batch {
+    private func take(_ pending: [PendingEntry], minIdle: Int64, client: BlockingClient<RedisConnection>,
+                      log: @escaping @Sendable (String) -> Void) async throws -> Batch {
         guard !pending.isEmpty else { return Batch() }
         let options = self.options
         let reply = try await client.run { connection in
@@ -234,7 +241,16 @@ public struct RedisConsumer: Sendable {
         // This delivery is one more than XPENDING counted.
         var deliveries: [String: Int64] = [:]
         for entry in pending { deliveries[entry.id] = entry.deliveries + 1 }
-        return Self.prepare(Self.entryList(reply), fresh: false, deliveries: deliveries, options: options)
+        let entries = Self.entryList(reply)
+        if minIdle == 0 && entries.count < pending.count {
+            // Our own entries, so none went to another consumer: the stream lost them (XTRIM,
+            // MAXLEN, XDEL) after their delivery and before their commit. Redis drops them.
+            let returned = Set(entries.map(\.id))
+            let gone = pending.map(\.id).filter { !returned.contains($0) }
+            log("\(gone.count) pending \(gone.count == 1 ? "entry was" : "entries were") deleted from \(options.stream) before being loaded "
+                + "(XTRIM/MAXLEN/XDEL), e.g. \(gone.prefix(3).joined(separator: ", "))")
+        }
+        return Self.prepare(entries, fresh: false, deliveries: deliveries, options: options)
     }
 
     struct PendingEntry: Sendable {

@@ -27,6 +27,9 @@ struct HelpTests {
         (["bi", "grant"], "--password-file"),
         (["bi", "revoke"], "--login"),
         (["bi", "list"], "tenants"),
+        (["consume"], "exactly-once effect"),
+        (["consume", "redis"], "--claim-idle-ms"),
+        (["consume", "kafka"], "-X <key=value>"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")

@@ -10,9 +10,9 @@ struct ConsumeCommand: AsyncParsableCommand {
         commandName: "consume",
         abstract: "Load events from a queue (Redis Streams, Kafka) exactly once, as a member of a consumer group.",
         discussion: """
-            The same validation, privacy, dedup and dead letter as `sluice load`. Each batch's rows, \\
-            ledger keys, dead letters and the group's queue position commit in one PostgreSQL \\
-            transaction; the queue is acknowledged only after COMMIT. At-least-once from the queue, \\
+            The same validation, privacy, dedup and dead letter as `sluice load`. Each batch's rows, \
+            ledger keys, dead letters and the group's queue position commit in one PostgreSQL \
+            transaction; the queue is acknowledged only after COMMIT. At-least-once from the queue, \
             exactly-once effect in the warehouse (docs/queues.md).
 
             SIGINT/SIGTERM stop reading; batches in flight commit and are acknowledged; exit 0.
@@ -33,7 +33,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON summary object (the load's counts, acknowledged, redelivered, poison, lag, latency_ms).")
         var json = false
 
-        @Flag(help: "Exit once nothing new arrived for --idle and nothing is pending (cron-style jobs, tests).")
+        @Flag(help: "Exit once nothing new arrived for --idle-ms and nothing is pending (cron-style jobs, tests).")
         var drain = false
 
         @Option(name: .customLong("idle-ms"), help: "With --drain: how long the queue must stay quiet.")
@@ -88,17 +88,19 @@ struct ConsumeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Consume a Redis stream as a member of a consumer group.",
             discussion: """
-                Creates the group if missing (XGROUP CREATE … 0 MKSTREAM: existing entries are read). \\
-                This consumer's own pending entries are read first; entries other consumers left \\
-                pending longer than --claim-idle-ms are taken over (XCLAIM); an entry delivered more \\
-                than --max-deliveries times is dead-lettered as poison and acknowledged. Entries are \\
-                acknowledged (XACK) only after their batch committed; a second delivery of a committed \\
+                Creates the group if missing (XGROUP CREATE … 0 MKSTREAM: existing entries are read). \
+                This consumer's own pending entries are read first; entries other consumers left \
+                pending longer than --claim-idle-ms are taken over (XCLAIM); an entry delivered more \
+                than --max-deliveries times is dead-lettered as poison and acknowledged. Entries are \
+                acknowledged (XACK) only after their batch committed; a second delivery of a committed \
                 entry is recognized and not loaded again.
 
                 Examples:
-                  sluice consume redis --url redis://127.0.0.1:6379 --stream events --group loaders --tenant acme
+                  sluice consume redis --url redis://127.0.0.1:6379 --stream events \\
+                      --group loaders --tenant acme
                   redis-cli XADD events '*' event '{"type":"cart",…}'
-                  sluice consume redis --url redis://… --stream events --group loaders --drain --json
+                  sluice consume redis --url redis://… --stream events --group loaders \\
+                      --drain --json
                 """
         )
         @OptionGroup var loading: LoadingOptions
@@ -154,9 +156,72 @@ struct ConsumeCommand: AsyncParsableCommand {
     }
 
     struct Kafka: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Consume a Kafka topic as a member of a consumer group.")
+        static let configuration = CommandConfiguration(
+            abstract: "Consume a Kafka topic as a member of a consumer group.",
+            discussion: """
+                Offsets live in PostgreSQL (queue_positions), committed in each batch's transaction; \
+                on partition assignment the consumer seeks to them (a partition never stored starts \
+                at the earliest message the broker holds). A stored offset the broker no longer has \
+                (retention) stops the consumer rather than skip. A batch whose partition \
+                another member committed first — after a rebalance — is rolled back whole and read \
+                again from the stored offset. Kafka's committed offsets follow PostgreSQL's after \
+                each COMMIT, for lag tools. Auto-commit is off.
+
+                Examples:
+                  sluice consume kafka --brokers 127.0.0.1:9092 --topic events \\
+                      --group loaders --tenant acme
+                  kcat -b 127.0.0.1:9092 -t events -P -l events.ndjson
+                  sluice consume kafka --brokers … --topic events --group loaders \\
+                      -X security.protocol=SASL_SSL -X sasl.mechanisms=PLAIN \\
+                      -X sasl.username=… -X sasl.password=… --drain --json
+                """
+        )
+        @OptionGroup var loading: LoadingOptions
+        @Option(help: ArgumentHelp("Bootstrap brokers, host:port[,host:port…].", valueName: "brokers")) var brokers: String
+        @Option(help: "The topic.") var topic: String
+        @Option(help: "The consumer group.") var group: String
+        @Option(name: .customLong("batch-size"), help: "Messages per batch, at most.") var batchSize = 5_000
+        @Option(name: .customLong("linger-ms"), help: "How long a batch waits to fill before it commits anyway.") var lingerMilliseconds = 200
+        @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property, key=value (repeatable): security, timeouts, …", valueName: "key=value"))
+        var properties: [String] = []
+
+        func validate() throws {
+            guard !brokers.isEmpty, !topic.isEmpty, !group.isEmpty else { throw ValidationError("--brokers, --topic and --group must not be empty") }
+            guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 100000") }
+            guard lingerMilliseconds >= 1 else { throw ValidationError("--linger-ms must be positive") }
+            for property in properties where !property.contains("=") || property.hasPrefix("=") {
+                throw ValidationError("-X \(property): expected key=value, e.g. -X session.timeout.ms=10000")
+            }
+        }
+
         func run() async throws {
-            throw CLIError("not built yet")
+            var options = KafkaConsumer.Options(brokers: brokers, topic: topic, group: group)
+            options.batchSize = batchSize
+            options.linger = .milliseconds(lingerMilliseconds)
+            options.drain = loading.drain
+            options.idle = .milliseconds(loading.idleMilliseconds)
+            options.retryWindow = .seconds(loading.retrySeconds)
+            options.properties = properties.map { property in
+                let parts = property.split(separator: "=", maxSplits: 1).map(String.init)
+                return KafkaConsumer.Property(key: parts[0], value: parts.count > 1 ? parts[1] : "")
+            }
+            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
+            let stop = LoadStop()
+            let signals = StopSignals(stop: stop, grace: .seconds(30)) { signal in Foundation.exit(signal.exitCode) }
+            let log: @Sendable (String) -> Void = { line in
+                meter.clearLine()
+                FileHandle.standardError.write(Data("sluice consume kafka: \(line)\n".utf8))
+            }
+            let outcome: Result<ConsumeSummary, Error>
+            do {
+                let sink = try await QueueSink.prepare(try loading.sinkOptions(source: "kafka:\(topic)/\(group)"), registry: try EventContractRegistry())
+                outcome = .success(try await KafkaConsumer(options: options, sink: sink).run(
+                    stop: stop, progress: { meter.update($0.load) }, log: log))
+            } catch {
+                outcome = .failure(error)
+            }
+            _ = signals
+            try ConsumeCommand.finish(outcome, json: loading.json, meter: meter, name: "kafka")
         }
     }
 }

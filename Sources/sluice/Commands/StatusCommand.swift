@@ -41,6 +41,7 @@ struct StatusCommand: AsyncParsableCommand {
         let waiting = try loads.decode("waiting", as: Int.self)
         print("rejects:    \(waiting) waiting\(waiting > 0 ? " (sluice rejects list)" : "")")
         try await printAnalytics(postgres)
+        try await printConsumers(postgres)
         print("")
         print(PartitionTable.render(partitions))
         if detail {
@@ -98,6 +99,32 @@ struct StatusCommand: AsyncParsableCommand {
             [try $0.decode("object", as: String.self), String(try $0.decode("refreshed_at", as: PostgresTimestamp.self).description.prefix(19)),
              try $0.decode("full_rebuild", as: Bool.self) ? "full" : "incremental", String(try $0.decode("rows_written", as: Int64.self)),
              buckets == 0 ? "-" : try waiting.decode("oldest", as: String.self)]
+        }))
+    }
+
+    /// Each queue consumer group's position and lag, as its last batch committed them.
+    private func printConsumers(_ postgres: PostgresConnection) async throws {
+        let present = try await postgres.query("SELECT to_regclass('queue_positions') IS NOT NULL AS present")[0].decode("present", as: Bool.self)
+        guard present else { return }
+        let groups = try await postgres.query("""
+            SELECT kind::text AS kind, queue, group_name, tenant_id::text AS tenant, count(*) AS partitions,
+                   CASE WHEN kind = 'kafka' THEN sum(next_offset)::text ELSE max(position) END AS position,
+                   sum(lag)::int8 AS lag, max(updated_at) AS updated_at
+            FROM queue_positions
+            GROUP BY kind, queue, group_name, tenant_id
+            ORDER BY kind, queue, group_name, tenant_id
+            """)
+        guard !groups.isEmpty else { return }
+        print("consumers:  \(counted(groups.count, "consumer group"))")
+        print("")
+        print(StatusTable.render(header: ["CONSUMER GROUP", "TENANT", "PARTITIONS", "POSITION", "LAG", "LAST COMMIT (UTC)"], rightAligned: [2, 4], rows: try groups.map {
+            let kind = try $0.decode("kind", as: String.self)
+            let position = try $0.decode("position", as: String.self)
+            return ["\(kind):\(try $0.decode("queue", as: String.self))/\(try $0.decode("group_name", as: String.self))",
+                    try $0.decode("tenant", as: String.self), String(try $0.decode("partitions", as: Int.self)),
+                    kind == "kafka" ? "\(position) messages" : position,
+                    try $0.decode("lag", as: Int64?.self).map(String.init) ?? "-",
+                    String(try $0.decode("updated_at", as: PostgresTimestamp.self).description.prefix(19))]
         }))
     }
 

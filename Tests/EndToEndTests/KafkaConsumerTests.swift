@@ -1,0 +1,128 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// `sluice consume kafka` against librdkafka's mock cluster (the real Kafka protocol on loopback):
+/// two members of a group, one killed mid-stream, a rebalance, the exact set.
+@Suite("sluice consume kafka", .serialized)
+struct KafkaConsumerTests {
+    static let eventCount = 100_000
+
+    /// The events' lines (no idempotency keys: only the stored offsets prevent a second load),
+    /// a few lines that cannot be events, and the markers expected in `events`.
+    static func lines(from: Int, to: Int) -> (lines: [String], markers: [String], malformed: Int) {
+        var lines: [String] = []
+        var markers: [String] = []
+        var malformed = 0
+        for index in from..<to {
+            let marker = "k\(index)"
+            markers.append(marker)
+            lines.append(TestEvents.unkeyedCartLine(marker: marker, day: index % 27 + 1, user: "u\(index % 900)"))
+            if index % 20_000 == 11 {
+                lines.append(#"{"type":"cart","data":"#)
+                malformed += 1
+            }
+        }
+        return (lines, markers, malformed)
+    }
+
+    /// A consumer running in the background until signalled.
+    final class Member {
+        let process: Process
+        let output: CapturedOutput
+        let status: Task<Int32, Error>
+
+        init(_ arguments: [String], environment: [String: String]) throws {
+            process = SluiceCLI.makeProcess(arguments, environment: environment)
+            output = try CapturedOutput(process)
+            let process = self.process
+            status = Task { try await SluiceCLI.wait(for: process) }
+            while !process.isRunning && process.processIdentifier == 0 { usleep(10_000) }
+        }
+
+        func signal(_ signal: Int32) async throws -> SluiceCLI.Outcome {
+            // The process may not have been launched yet by the waiting task.
+            for _ in 0..<100 where process.processIdentifier == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            kill(process.processIdentifier, signal)
+            return output.outcome(status: try await status.value)
+        }
+    }
+
+    static func count(_ connection: PostgresConnection, _ table: String) async throws -> Int {
+        try await connection.query("SELECT count(*) AS n FROM \(unsafeSQL: table)")[0].decode("n", as: Int.self)
+    }
+
+    @Test("100k events over 4 partitions: two consumers in a group, one killed with SIGKILL mid-stream, a third joining mid-stream; rebalances; the exact set")
+    func killAndRebalance() async throws {
+        let mock = try KafkaMock(topic: "events", partitions: 4)
+        let first = Self.lines(from: 0, to: Self.eventCount / 2)
+        let second = Self.lines(from: Self.eventCount / 2, to: Self.eventCount)
+        let markers = first.markers + second.markers
+        let malformed = first.malformed + second.malformed
+        #expect(try mock.produce(try TestEvents.writeFile(first.lines)) == first.lines.count)
+
+        try await TestDatabase.withFresh { url in
+            #expect(try await SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url]).status == 0)
+            try await TestDatabase.ensureTestLogins()
+            let env = ["DATABASE_URL": TestDatabase.url(url, as: .loader)]
+            // A dead member leaves the group after the session timeout: 6 s here (Kafka's default is 45 s).
+            let common = ["consume", "kafka", "--brokers", mock.bootstrap, "--topic", "events", "--group", "loaders",
+                          "--batch-size", "2000", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"]
+            let connection = try await PostgresConnection.connect(url)
+
+            // librdkafka's mock broker keeps ~5 MB per partition and deletes the oldest beyond it
+            // (retention): the second half is produced once the first is loaded, so the test
+            // exercises crashes and rebalances, not retention (which stops a consumer: docs/queues.md).
+            let a = try Member(common + ["--json"], environment: env)
+            let b = try Member(common + ["--json"], environment: env)
+            let joinDeadline = ContinuousClock.now + .seconds(60)
+            while try await Self.count(connection, "events") < 5_000 && ContinuousClock.now < joinDeadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let killedAt = try await Self.count(connection, "events")
+            _ = try await a.signal(SIGKILL)
+            #expect(killedAt < first.markers.count, "the first half was loaded before the kill; the test did not exercise a crash")
+
+            // B takes A's partitions over after the session timeout, from the offsets stored in PostgreSQL.
+            func waitForRows(_ expected: Int, seconds: Int) async throws {
+                let deadline = ContinuousClock.now + .seconds(seconds)
+                while try await Self.count(connection, "events") + Self.count(connection, "rejected_events") < expected,
+                      ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            try await waitForRows(first.markers.count + first.malformed, seconds: 90)
+
+            // The second half, and a third member joining while B works on it: another rebalance,
+            // mid-batch. C drains (exits once its partitions are read), handing them back to B.
+            #expect(try mock.produce(try TestEvents.writeFile(second.lines)) == second.lines.count)
+            let c = try Member(common + ["--json", "--drain"], environment: env)
+            try await waitForRows(markers.count + malformed, seconds: 90)
+            let joiner = c.output.outcome(status: try await c.status.value)
+            #expect(joiner.status == 0, "\(joiner.combined.suffix(2000))")
+            try await Task.sleep(for: .milliseconds(500))
+            let survivor = try await b.signal(SIGTERM)
+            #expect(survivor.status == 0, "\(survivor.combined.suffix(3000))")
+            let assignments = survivor.stderr.components(separatedBy: "assigned partitions").count - 1
+            #expect(assignments >= 3, "the survivor saw \(assignments) assignments, expected the kill's and the joiner's rebalances:\n\(survivor.stderr.suffix(3000))")
+
+            // A member started afterwards finds nothing left: every offset is stored.
+            let after = try await SluiceCLI.run(common + ["--drain", "--json"], environment: env)
+            #expect(after.status == 0, "\(after.combined.suffix(2000))")
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any], "\(after.combined)")
+            #expect(summary["read"] as? Int == 0, "\(after.stdout)")
+
+            let loaded = try await connection.query("SELECT data_json->>'cart_id' AS marker FROM events").map {
+                try $0.decode("marker", as: String.self)
+            }
+            let missing = Set(markers).subtracting(loaded)
+            #expect(loaded.count == markers.count && missing.isEmpty && Set(loaded).count == loaded.count,
+                    "\(loaded.count) rows for \(markers.count): missing \(missing.count) (e.g. \(missing.sorted().prefix(5))), duplicated \(loaded.count - Set(loaded).count)")
+            #expect(try await Self.count(connection, "rejected_events") == malformed)
+            let offsets = try await connection.query("SELECT sum(next_offset)::int8 AS n FROM queue_positions WHERE kind = 'kafka'")[0].decode("n", as: Int64.self)
+            #expect(offsets == Int64(markers.count + malformed), "the stored offsets cover \(offsets) messages")
+            await connection.close()
+        }
+    }
+}
