@@ -368,7 +368,11 @@ final class KafkaHandle {
             libraryLogTimes[facility] = now
             return false
         }
-        if !quiet { log("Kafka: \(kafkaLogText(text))") }
+        guard !quiet else { return }
+        // Kafka's own committed offsets only feed lag tools (the real ones are in PostgreSQL): their
+        // failing during a rebalance is expected and harmless; say so.
+        let note = facility == "COMMITFAIL" ? " (Kafka's copy of the offsets, for lag tools; PostgreSQL's are committed)" : ""
+        log("Kafka: \(kafkaLogText(text))\(note)")
     }
 
     deinit {

@@ -104,8 +104,12 @@ struct KafkaConsumerTests {
             try await Task.sleep(for: .milliseconds(500))
             let survivor = try await b.signal(SIGTERM)
             #expect(survivor.status == 0, "\(survivor.combined.suffix(3000))")
+            // B saw the kill's rebalance (taking A's partitions at the offsets A stored in PostgreSQL)
+            // and the joiner's. (Whether B joined before or after A died, and whether C's leaving
+            // completed before B's stop, depends on timing: at least these two always happen.)
             let assignments = survivor.stderr.components(separatedBy: "assigned partitions").count - 1
-            #expect(assignments >= 3, "the survivor saw \(assignments) assignments, expected the kill's and the joiner's rebalances:\n\(survivor.stderr.suffix(3000))")
+            #expect(assignments >= 2, "the survivor saw \(assignments) assignments, expected the kill's and the joiner's rebalances:\n\(survivor.stderr.suffix(3000))")
+            #expect(survivor.stderr.contains("resuming at stored offsets"), "the survivor never resumed from offsets stored in PostgreSQL:\n\(survivor.stderr.suffix(3000))")
 
             // A member started afterwards finds nothing left: every offset is stored.
             let after = try await SluiceCLI.run(common + ["--drain", "--json"], environment: env)
