@@ -113,7 +113,7 @@ public struct KafkaConsumer: Sendable {
                         try await client.run { try $0.probeBrokers(window: options.retryWindow) }
                     }
                     if options.drain, lastMessage.duration(to: .now) >= options.idle, shared.inFlight == 0,
-                       try await client.run({ $0.atEndOfAssignment }) {
+                       try await client.run({ $0.atEndOfAssignment(quiet: options.idle) }) {
                         break
                     }
                     continue
@@ -239,7 +239,6 @@ final class KafkaHandle {
     private let shared: KafkaShared
     private let lookup: @Sendable ([Int32]) -> [Int32: Int64]?
     private let log: @Sendable (String) -> Void
-    private var cooperative = false
     private var closed = false
 
     /// Assigned partitions; per partition, the offset the next message read should have (where the
@@ -250,8 +249,9 @@ final class KafkaHandle {
     /// Bumped by every rebalance: messages collected before it are dropped.
     private var generation = 0
     /// The last rebalance event was an assignment (possibly of no partitions), not a revocation
-    /// with the next assignment still to come.
+    /// with the next assignment still to come; and when it happened.
     private var settled = false
+    private var lastRebalance = ContinuousClock.now
     private var lastErrorLog: [String: ContinuousClock.Instant] = [:]
     /// Since when `probeBrokers` found no broker answering.
     private var unreachableSince: ContinuousClock.Instant?
@@ -298,7 +298,6 @@ final class KafkaHandle {
             throw error
         }
         rd_kafka_poll_set_consumer(rk)
-        cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         let topics = rd_kafka_topic_partition_list_new(1)
         rd_kafka_topic_partition_list_add(topics, options.topic, RD_KAFKA_PARTITION_UA)
         let error = rd_kafka_subscribe(rk, topics)
@@ -388,10 +387,11 @@ final class KafkaHandle {
         rd_kafka_consumer_close(rk)
     }
 
-    /// True once this consumer holds an assignment (possibly empty: more members than partitions)
-    /// and has read every assigned partition to its end.
-    var atEndOfAssignment: Bool {
-        settled && assigned.isSubset(of: atEnd)
+    /// True once this consumer holds an assignment (possibly empty: more members than partitions,
+    /// or the first round of a cooperative rebalance), unchanged for `quiet`, and has read every
+    /// assigned partition to its end.
+    func atEndOfAssignment(quiet: Duration) -> Bool {
+        settled && lastRebalance.duration(to: .now) >= quiet && assigned.isSubset(of: atEnd)
     }
 
     /// Polls up to `max` messages, waiting at most `linger` for them. Seeks partitions whose batch
@@ -473,6 +473,9 @@ final class KafkaHandle {
     /// The rebalance callback's work, on the poll thread.
     fileprivate func rebalance(_ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
         generation += 1
+        lastRebalance = .now
+        // Known only once the group is joined (NONE before): asked at each rebalance.
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         let partitions = KafkaHandle.partitions(list)
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
@@ -504,7 +507,9 @@ final class KafkaHandle {
         default:
             // Let batches read from the revoked partitions commit, so the next owner starts after them.
             shared.waitForIdle(limit: .seconds(30))
-            settled = cooperative
+            // A revocation is followed by an assignment (in a cooperative rebalance too, possibly
+            // of no partitions): until then the assignment is not final.
+            settled = false
             if error != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS { log("rebalance error: \(String(cString: rd_kafka_err2str(error)))") }
             if cooperative {
                 if let failure = rd_kafka_incremental_unassign(rk, list) { rd_kafka_error_destroy(failure) }

@@ -55,8 +55,10 @@ struct SluiceCLI {
     }
 
     /// Starts `process` and waits for its exit without blocking a thread; `whileRunning` is called
-    /// once it started (to signal it, say).
-    static func wait(for process: Process, whileRunning: @escaping @Sendable (Int32) async -> Void = { _ in }) async throws -> Int32 {
+    /// once it started (to signal it, say). A process still running after `limit` is killed
+    /// (SIGKILL: its status says so), so a hang fails the test instead of stalling the suite.
+    static func wait(for process: Process, limit: Duration = .seconds(300),
+                     whileRunning: @escaping @Sendable (Int32) async -> Void = { _ in }) async throws -> Int32 {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, Error>) in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
@@ -68,6 +70,10 @@ struct SluiceCLI {
             }
             let pid = process.processIdentifier
             Task { await whileRunning(pid) }
+            Task {
+                try? await Task.sleep(for: limit)
+                if process.isRunning { kill(pid, SIGKILL) }
+            }
         }
     }
 
