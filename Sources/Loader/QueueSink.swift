@@ -8,13 +8,24 @@ public struct QueueMessageRef: Sendable, Equatable {
     public var id: String
     /// Kafka partition (0 for Redis).
     public var partition: Int32
-    /// Kafka offset; for Redis the entry id packed (`RedisStreamID.packed`). The dead letter's position.
+    /// Kafka offset; for Redis the entry id packed (`RedisStreamID.packed`).
     public var offset: Int64
 
     public init(id: String, partition: Int32, offset: Int64) {
         self.id = id
         self.partition = partition
         self.offset = offset
+    }
+
+    /// Bits of a dead letter's `byte_offset` below the partition.
+    public static let partitionShift: Int64 = 40
+
+    /// The dead letter's `byte_offset` (part of its unique key with the source and the raw bytes):
+    /// the partition above bit 40, the offset below, so equal messages at the same offset of two
+    /// partitions stay two dead letters. Redis (partition 0): the packed entry id. Its `line_number`
+    /// is the offset alone. `sluice rejects` prints both back as the queue names them.
+    public var deadLetterPosition: Int64 {
+        (Int64(partition) << Self.partitionShift) | offset
     }
 }
 
@@ -152,7 +163,7 @@ public final class QueueWriter {
         for (index, bytes) in messages.enumerated() {
             let position = progress.messages[index]
             raw.lines.append(RawBatch.Line(start: raw.bytes.count, length: bytes.count, number: position.offset,
-                                           offset: position.offset, droppedBytes: 0))
+                                           offset: position.deadLetterPosition, droppedBytes: 0))
             raw.bytes.append(contentsOf: bytes)
         }
         raw.queue = progress

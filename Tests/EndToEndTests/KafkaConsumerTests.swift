@@ -150,7 +150,11 @@ struct KafkaConsumerTests {
     @Test("a member stalled (SIGSTOP) mid-stream loses its partitions; when it resumes, what it read meanwhile is not applied twice: the exact set")
     func stalledMember() async throws {
         let mock = try KafkaMock(topic: "events", partitions: 4)
-        let all = Self.lines(from: 0, to: 40_000)
+        var all = Self.lines(from: 0, to: 40_000)
+        // Four equal broken messages first: produced round-robin, each is offset 0 of its partition.
+        // They are four dead letters, not one.
+        all.lines.insert(contentsOf: Array(repeating: #"{"type":"cart","data":"#, count: 4), at: 0)
+        all.malformed += 4
         #expect(try mock.produce(try TestEvents.writeFile(all.lines)) == all.lines.count)
 
         try await TestDatabase.withFresh { url in
@@ -215,6 +219,10 @@ struct KafkaConsumerTests {
             #expect(loaded.count == all.markers.count && missing.isEmpty && Set(loaded).count == loaded.count,
                     "\(loaded.count) rows for \(all.markers.count): missing \(missing.count), duplicated \(loaded.count - Set(loaded).count)\nB: \(stoppedB.stderr.suffix(2000))")
             #expect(try await Self.count(connection, "rejected_events") == all.malformed)
+            let rejects = try await SluiceCLI.run(["rejects", "list", "--limit", "100"], environment: ["DATABASE_URL": url])
+            for partition in 0..<4 {
+                #expect(rejects.stdout.contains("kafka:events/loaders partition \(partition) offset 0 "), "\(rejects.stdout)")
+            }
             let offsets = try await connection.query("SELECT sum(next_offset)::int8 AS n FROM queue_positions WHERE kind = 'kafka'")[0].decode("n", as: Int64.self)
             #expect(offsets == Int64(all.lines.count), "the stored offsets cover \(offsets) messages")
             await connection.close()

@@ -35,7 +35,7 @@ struct RejectsCommand: AsyncParsableCommand {
             }
             for reject in rejects {
                 let state = reject.replayedAt == nil ? "" : " [replayed]"
-                print("#\(reject.id)  \(RejectText.escaped(reject.tenant))  \(RejectText.escaped(reject.source)):\(reject.lineNumber)  \(RejectText.escaped(RejectText.firstReason(reject.errorsJSON)))\(state)")
+                print("#\(reject.id)  \(RejectText.escaped(reject.tenant))  \(RejectText.located(reject))  \(RejectText.escaped(RejectText.firstReason(reject.errorsJSON)))\(state)")
             }
             if total > rejects.count {
                 print("\(total - rejects.count) more not shown (newest \(rejects.count) of \(total)); see more with --limit \(min(total, max(limit, 1) * 4)), or narrow with --tenant/--source")
@@ -62,7 +62,8 @@ struct RejectsCommand: AsyncParsableCommand {
             }
             let escaped = RejectText.escaped
             print("id:          \(reject.id)")
-            print("source:      \(escaped(reject.source)), line \(reject.lineNumber), byte offset \(reject.byteOffset)")
+            let at = RejectText.isQueue(reject.source) ? RejectText.position(reject) : "line \(reject.lineNumber), byte offset \(reject.byteOffset)"
+            print("source:      \(escaped(reject.source)), \(at)")
             print("tenant:      \(escaped(reject.tenant))   contract: \(escaped(reject.contract))   batch: \(escaped(reject.batchID))")
             print("received at: \(reject.receivedAt)\(reject.replayedAt.map { "   replayed at: \($0)" } ?? "")")
             print("reasons:     \(escaped(reject.errorsJSON))")
@@ -96,6 +97,29 @@ struct RejectsCommand: AsyncParsableCommand {
 }
 
 enum RejectText {
+    /// A dead letter of `sluice consume` (source `redis:STREAM/GROUP` or `kafka:TOPIC/GROUP`).
+    static func isQueue(_ source: String) -> Bool {
+        source.hasPrefix("redis:") || source.hasPrefix("kafka:")
+    }
+
+    /// `source:line` for files and streams; `source entry …` / `source partition … offset …` for queues.
+    static func located(_ reject: RejectStore.Reject) -> String {
+        isQueue(reject.source) ? "\(escaped(reject.source)) \(position(reject))" : "\(escaped(reject.source)):\(reject.lineNumber)"
+    }
+
+    /// Where the rejected line was, as its source names it: a file's line, a Redis entry id, a
+    /// Kafka partition and offset (see `QueueMessageRef.deadLetterPosition`).
+    static func position(_ reject: RejectStore.Reject) -> String {
+        if reject.source.hasPrefix("redis:") {
+            let packed = UInt64(bitPattern: reject.lineNumber)
+            return "entry \(packed >> 21)-\(packed & ((1 << 21) - 1))"
+        }
+        if reject.source.hasPrefix("kafka:") {
+            return "partition \(reject.byteOffset >> QueueMessageRef.partitionShift) offset \(reject.lineNumber)"
+        }
+        return "line \(reject.lineNumber)"
+    }
+
     /// "field: message" of the first error in the stored JSON.
     static func firstReason(_ json: String) -> String {
         guard let data = json.data(using: .utf8),
