@@ -47,6 +47,8 @@ public struct LoadTarget: Sendable {
     var identity: FileIdentity?
     /// For `.gz` input: batches commit only once gzip's checks have vouched for their bytes.
     var verifiedHorizon: VerifiedHorizon?
+    /// Session settings (`set_config(name, value, false)`) applied to each connection this writer opens.
+    public var sessionSettings: [(name: String, value: String)] = []
 
     public init(connectionString: String, tenant: String, contract: Contract, source: String, checkpointed: Bool, runID: String, retryWindow: Duration) {
         self.connectionString = connectionString
@@ -185,7 +187,7 @@ final class BatchWriter {
 
     private func connect() async throws -> PostgresConnection {
         if let connection, await connection.isOpen { return connection }
-        let fresh = try await LoaderConnection.open(target.connectionString, tenant: target.tenant)
+        let fresh = try await LoaderConnection.open(target.connectionString, tenant: target.tenant, settings: target.sessionSettings)
         connection = fresh
         return fresh
     }

@@ -105,6 +105,13 @@ public struct QueueSink: Sendable {
         public var privacy = PrivacyPolicy()
         /// How long a batch keeps retrying a lost connection.
         public var retryWindow: Duration = .seconds(600)
+        /// A consumer frozen between the statements of its batch transaction (SIGSTOP, a stopped
+        /// container) would hold its locks, and so block the member that took its partitions or
+        /// entries over, until it resumes: PostgreSQL ends such a session after this long
+        /// (`idle_in_transaction_session_timeout`), rolling the batch back; the consumer, if it
+        /// resumes, reconnects and finds its messages re-read by the other. The writers never wait
+        /// on anything but PostgreSQL inside a transaction, so an active one never reaches it.
+        public var idleInTransactionTimeout: Duration = .seconds(60)
 
         public init(connectionString: String, source: String) {
             self.connectionString = connectionString
@@ -131,18 +138,28 @@ public struct QueueSink: Sendable {
         return QueueSink(options: options, validator: validator, runID: String(runID))
     }
 
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
     /// A writer for one task: its own connection, its own batch numbers.
     public func makeWriter(index: Int, log: @escaping @Sendable (String) -> Void) -> QueueWriter {
         var target = LoadTarget(connectionString: options.connectionString, tenant: options.tenant, contract: options.contract,
                                 source: options.source, checkpointed: false, runID: "\(runID)-\(index)", retryWindow: options.retryWindow)
         target.replay = false
+        // Server-side keepalives find a consumer whose host froze or vanished (a VM paused, a
+        // network partition) in about a minute instead of the kernel's two hours.
+        target.sessionSettings = [
+            ("idle_in_transaction_session_timeout", "\(Self.milliseconds(options.idleInTransactionTimeout))ms"),
+            ("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3"),
+        ]
         return QueueWriter(writer: BatchWriter(target: target, log: log), validator: validator)
     }
 }
 
 /// Commits batches of queue messages, one transaction each, for one task at a time.
 public final class QueueWriter {
-    private let writer: BatchWriter
+    let writer: BatchWriter  // internal: tests hold a transaction open on its connection
     private let validator: BatchValidator
     private var sequence = 0
 

@@ -104,13 +104,22 @@ public enum TestRole: String, Sendable, CaseIterable {
     }
 }
 
-/// Creates the test logins at most once per process (tests run concurrently).
+/// Creates the test logins at most once per process (tests run concurrently). One task does it and
+/// every caller awaits that task: the actor alone would let a second caller in at each `await` of the
+/// first (reentrancy), and two sessions creating the same roles at once raced (a GRANT failed with
+/// "role does not exist" in one CI run).
 actor TestLogins {
     static let shared = TestLogins()
-    private var done = false
+    private var creation: Task<Void, Error>?
 
     func ensure(adminURL: String) async throws {
-        guard !done else { return }
+        if creation == nil {
+            creation = Task { try await Self.create(adminURL: adminURL) }
+        }
+        try await creation?.value
+    }
+
+    private static func create(adminURL: String) async throws {
         let admin = try await PostgresConnection.connect(adminURL)
         defer { Task { await admin.close() } }
         for role in TestRole.allCases {
@@ -129,6 +138,5 @@ actor TestLogins {
                 GRANT \(role.group) TO \(role.rawValue);
                 """)
         }
-        done = true
     }
 }
