@@ -330,7 +330,8 @@ public struct RedisConsumer: Sendable {
         let ids = batch.refs.map(\.id) + batch.acknowledgeOnly
         try await acknowledge(ids, acker: acker, log: log)
         await totals.release(batch.refs.map(\.id))
-        let latencies = batch.fresh ? batch.refs.map { committedAt - Double(RedisStreamID($0.id).milliseconds) } : []
+        // The entry id's milliseconds, from its packed position (`RedisStreamID.packed`).
+        let latencies = batch.fresh ? batch.refs.map { committedAt - Double($0.offset >> 21) } : []
         await totals.add(counts, acknowledged: ids.count, redelivered: batch.fresh ? 0 : batch.refs.count,
                          poison: batch.rejections.values.filter { $0.hasPrefix("poison") }.count,
                          bytes: Int64(batch.messages.reduce(0) { $0 + $1.count }), latencies: latencies)
@@ -400,6 +401,14 @@ public struct RedisConsumer: Sendable {
 
     /// The event's bytes, or the entry as JSON with the reason it cannot be an event.
     static func event(in fields: [[UInt8]], field: String?) -> ([UInt8], String?) {
+        if let field {
+            // The common case, without building the pairs: compare the names as bytes.
+            var index = 0
+            while index + 1 < fields.count {
+                if fields[index].elementsEqual(field.utf8) { return (fields[index + 1], nil) }
+                index += 2
+            }
+        }
         var pairs: [(String, [UInt8])] = []
         var index = 0
         while index + 1 < fields.count {

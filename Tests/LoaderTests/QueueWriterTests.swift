@@ -18,6 +18,17 @@ struct QueueWriterTests {
         return progress
     }
 
+    @Test("Redis entry ids parse and pack in stream order")
+    func streamIDs() {
+        let id = RedisStreamID("1796155495408-7")
+        #expect(id.milliseconds == 1_796_155_495_408 && id.sequence == 7)
+        #expect(id.packed == (1_796_155_495_408 << 21) | 7)
+        #expect(RedisStreamID("1-0") < RedisStreamID("1-1") && RedisStreamID("1-99") < RedisStreamID("2-0"))
+        #expect(RedisStreamID("5").milliseconds == 5 && RedisStreamID("5").sequence == 0)
+        #expect(RedisStreamID("1-2").packed < RedisStreamID("1-3").packed && RedisStreamID("1-2097151").packed < RedisStreamID("2-0").packed)
+        #expect(RedisStreamID("x-1").packed == 0 && RedisStreamID("99999999999999999999-0").packed == 0)
+    }
+
     @Test("a writer frozen inside its transaction is ended by PostgreSQL, so the member that took over commits; the frozen batch is refused when it resumes")
     func frozenWriterIsEnded() async throws {
         try await LoaderFixture.withMigratedDatabase { url in
