@@ -60,7 +60,7 @@ final class FileByteSource: ByteSource {
 
     func waitReadable(timeout: Duration?) -> Bool {
         var descriptorSet = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds: Int32 = timeout.map { Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+        let milliseconds: Int32 = timeout.map { Int32(clamping: $0.wholeMilliseconds) } ?? -1
         while true {
             let ready = poll(&descriptorSet, 1, milliseconds)
             if ready < 0 && errno == EINTR { continue }

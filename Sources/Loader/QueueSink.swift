@@ -50,7 +50,9 @@ public struct QueueProgress: Sendable, Equatable {
     public var group: String
     /// Per line of the batch, in the same order.
     public var messages: [QueueMessageRef]
-    /// Redis: every message is a first delivery (XREADGROUP >), so no other batch can hold it.
+    /// Redis: every message is a first delivery (XREADGROUP >): no other first-delivery batch can
+    /// hold it, so such batches share the group's lock; a redelivered copy (claimed while this
+    /// consumer stalled) may have committed first, which the ledger check still finds.
     public var fresh: Bool
     /// When the messages were read; a batch not committed within `staleAfter` of it is refused.
     public var readAt: ContinuousClock.Instant
@@ -138,10 +140,6 @@ public struct QueueSink: Sendable {
         return QueueSink(options: options, validator: validator, runID: String(runID))
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
-
     /// A writer for one task: its own connection, its own batch numbers.
     public func makeWriter(index: Int, log: @escaping @Sendable (String) -> Void) -> QueueWriter {
         var target = LoadTarget(connectionString: options.connectionString, tenant: options.tenant, contract: options.contract,
@@ -150,7 +148,7 @@ public struct QueueSink: Sendable {
         // Server-side keepalives find a consumer whose host froze or vanished (a VM paused, a
         // network partition) in about a minute instead of the kernel's two hours.
         target.sessionSettings = [
-            ("idle_in_transaction_session_timeout", "\(Self.milliseconds(options.idleInTransactionTimeout))ms"),
+            ("idle_in_transaction_session_timeout", "\(options.idleInTransactionTimeout.wholeMilliseconds)ms"),
             ("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3"),
         ]
         return QueueWriter(writer: BatchWriter(target: target, log: log), validator: validator)
@@ -282,10 +280,21 @@ public struct RedisStreamID: Comparable, Sendable {
     /// and milliseconds before the year 2109; larger parts saturate. The ledger's and the dead
     /// letter's position.
     public var packed: Int64 {
-        let sequenceBits: UInt64 = 21
-        let ms = min(milliseconds, UInt64(Int64.max) >> sequenceBits)
-        return Int64(bitPattern: (ms << sequenceBits) | min(sequence, (1 << sequenceBits) - 1))
+        let ms = min(milliseconds, UInt64(Int64.max) >> Self.sequenceBits)
+        return Int64(bitPattern: (ms << Self.sequenceBits) | min(sequence, (1 << Self.sequenceBits) - 1))
     }
+
+    private static let sequenceBits: UInt64 = 21
+
+    /// The id a `packed` position stands for.
+    public init(packed: Int64) {
+        let bits = UInt64(bitPattern: packed)
+        milliseconds = bits >> Self.sequenceBits
+        sequence = bits & ((1 << Self.sequenceBits) - 1)
+    }
+
+    /// `<ms>-<seq>`, as Redis writes it.
+    public var text: String { "\(milliseconds)-\(sequence)" }
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.milliseconds, lhs.sequence) < (rhs.milliseconds, rhs.sequence)

@@ -404,7 +404,7 @@ final class KafkaHandle {
         while batch.refs.count < max {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { break }
-            let milliseconds = Int32(clamping: KafkaHandle.milliseconds(remaining))
+            let milliseconds = Int32(clamping: remaining.wholeMilliseconds)
             guard let message = rd_kafka_consumer_poll(rk, Swift.max(1, milliseconds)) else {
                 if generation != startGeneration { batch = KafkaConsumer.Batch(); startGeneration = generation }
                 continue
@@ -569,10 +569,6 @@ final class KafkaHandle {
     static func partitions(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> [Int32] {
         guard let list else { return [] }
         return (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0].partition }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     static func text(_ buffer: [CChar]) -> String {

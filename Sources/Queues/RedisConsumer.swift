@@ -175,7 +175,7 @@ public struct RedisConsumer: Sendable {
                     lastClaim = .now
                     batch = try await claimOthers(client, log: log)
                 } else {
-                    let blockMilliseconds = String(Self.milliseconds(options.block))
+                    let blockMilliseconds = String(options.block.wholeMilliseconds)
                     let (entries, _) = try await client.run { connection in
                         try Self.entries(from: connection.command(["XREADGROUP", "GROUP", options.group, options.consumer, "COUNT",
                                                                    String(options.batchSize), "BLOCK", blockMilliseconds,
@@ -221,12 +221,12 @@ public struct RedisConsumer: Sendable {
             pages += 1
             let (page, next) = try await client.run { connection in
                 try Self.pendingPage(connection, stream: options.stream, group: options.group, consumer: nil,
-                                     minIdle: Self.milliseconds(options.claimIdle), from: from, count: options.batchSize)
+                                     minIdle: options.claimIdle.wholeMilliseconds, from: from, count: options.batchSize)
             }
             candidates += page.filter { $0.consumer != options.consumer }
             cursor = next
         }
-        return try await take(Array(candidates.prefix(options.batchSize)), minIdle: Self.milliseconds(options.claimIdle), client: client, log: log)
+        return try await take(Array(candidates.prefix(options.batchSize)), minIdle: options.claimIdle.wholeMilliseconds, client: client, log: log)
     }
 
     /// XCLAIMs `pending` for this consumer (if still idle `minIdle` ms) and prepares what it got.
@@ -280,10 +280,6 @@ public struct RedisConsumer: Sendable {
         return (page, "(" + last)
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
-
     /// Turns entries into messages: the event bytes, the position, and the poison and malformed ones.
     static func prepare(_ entries: [(id: String, fields: [[UInt8]]?)], fresh: Bool, deliveries: [String: Int64],
                         options: Options) -> Batch {
@@ -330,8 +326,7 @@ public struct RedisConsumer: Sendable {
         let ids = batch.refs.map(\.id) + batch.acknowledgeOnly
         try await acknowledge(ids, acker: acker, log: log)
         await totals.release(batch.refs.map(\.id))
-        // The entry id's milliseconds, from its packed position (`RedisStreamID.packed`).
-        let latencies = batch.fresh ? batch.refs.map { committedAt - Double($0.offset >> 21) } : []
+        let latencies = batch.fresh ? batch.refs.map { committedAt - Double(RedisStreamID(packed: $0.offset).milliseconds) } : []
         await totals.add(counts, acknowledged: ids.count, redelivered: batch.fresh ? 0 : batch.refs.count,
                          poison: batch.rejections.values.filter { $0.hasPrefix("poison") }.count,
                          bytes: Int64(batch.messages.reduce(0) { $0 + $1.count }), latencies: latencies)

@@ -23,6 +23,7 @@ struct QueueWriterTests {
         let id = RedisStreamID("1796155495408-7")
         #expect(id.milliseconds == 1_796_155_495_408 && id.sequence == 7)
         #expect(id.packed == (1_796_155_495_408 << 21) | 7)
+        #expect(RedisStreamID(packed: id.packed).text == "1796155495408-7")
         #expect(RedisStreamID("1-0") < RedisStreamID("1-1") && RedisStreamID("1-99") < RedisStreamID("2-0"))
         #expect(RedisStreamID("5").milliseconds == 5 && RedisStreamID("5").sequence == 0)
         #expect(RedisStreamID("1-2").packed < RedisStreamID("1-3").packed && RedisStreamID("1-2097151").packed < RedisStreamID("2-0").packed)

@@ -64,8 +64,32 @@ struct ConsumeCommand: AsyncParsableCommand {
         }
     }
 
+    /// Runs a consumer the way both subcommands do: a progress line on a TTY, SIGINT/SIGTERM stop it
+    /// (batches in flight commit), log lines prefixed `sluice consume NAME:`; then the summary, or
+    /// exit 1 with the error.
+    static func run(_ name: String, source: String, loading: LoadingOptions,
+                    consumer: @escaping (QueueSink, LoadStop, @escaping @Sendable (ConsumeSummary) -> Void,
+                                         @escaping @Sendable (String) -> Void) async throws -> ConsumeSummary) async throws {
+        let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
+        let stop = LoadStop()
+        let signals = StopSignals(stop: stop, grace: .seconds(30)) { signal in Foundation.exit(signal.exitCode) }
+        let log: @Sendable (String) -> Void = { line in
+            meter.clearLine()
+            FileHandle.standardError.write(Data("sluice consume \(name): \(line)\n".utf8))
+        }
+        let outcome: Result<ConsumeSummary, Error>
+        do {
+            let sink = try await QueueSink.prepare(try loading.sinkOptions(source: source), registry: try EventContractRegistry())
+            outcome = .success(try await consumer(sink, stop, { meter.update($0.load) }, log))
+        } catch {
+            outcome = .failure(error)
+        }
+        _ = signals
+        try finish(outcome, json: loading.json, meter: meter, name: name)
+    }
+
     /// Prints a consumer's summary; exits 1 with it on failure.
-    static func finish(_ outcome: Result<ConsumeSummary, Error>, json: Bool, meter: ProgressMeter, name: String) throws {
+    private static func finish(_ outcome: Result<ConsumeSummary, Error>, json: Bool, meter: ProgressMeter, name: String) throws {
         meter.finish()
         switch outcome {
         case .success(let summary):
@@ -135,23 +159,9 @@ struct ConsumeCommand: AsyncParsableCommand {
             options.idle = .milliseconds(loading.idleMilliseconds)
             options.writers = loading.writers
             options.retryWindow = .seconds(loading.retrySeconds)
-            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
-            let stop = LoadStop()
-            let signals = StopSignals(stop: stop, grace: .seconds(30)) { signal in Foundation.exit(signal.exitCode) }
-            let log: @Sendable (String) -> Void = { line in
-                meter.clearLine()
-                FileHandle.standardError.write(Data("sluice consume redis: \(line)\n".utf8))
+            try await ConsumeCommand.run("redis", source: "redis:\(stream)/\(group)", loading: loading) { sink, stop, progress, log in
+                try await RedisConsumer(options: options, sink: sink).run(stop: stop, progress: progress, log: log)
             }
-            let outcome: Result<ConsumeSummary, Error>
-            do {
-                let sink = try await QueueSink.prepare(try loading.sinkOptions(source: "redis:\(stream)/\(group)"), registry: try EventContractRegistry())
-                outcome = .success(try await RedisConsumer(options: options, sink: sink).run(
-                    stop: stop, progress: { meter.update($0.load) }, log: log))
-            } catch {
-                outcome = .failure(error)
-            }
-            _ = signals
-            try ConsumeCommand.finish(outcome, json: loading.json, meter: meter, name: "redis")
         }
     }
 
@@ -205,23 +215,9 @@ struct ConsumeCommand: AsyncParsableCommand {
                 let parts = property.split(separator: "=", maxSplits: 1).map(String.init)
                 return KafkaConsumer.Property(key: parts[0], value: parts.count > 1 ? parts[1] : "")
             }
-            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
-            let stop = LoadStop()
-            let signals = StopSignals(stop: stop, grace: .seconds(30)) { signal in Foundation.exit(signal.exitCode) }
-            let log: @Sendable (String) -> Void = { line in
-                meter.clearLine()
-                FileHandle.standardError.write(Data("sluice consume kafka: \(line)\n".utf8))
+            try await ConsumeCommand.run("kafka", source: "kafka:\(topic)/\(group)", loading: loading) { sink, stop, progress, log in
+                try await KafkaConsumer(options: options, sink: sink).run(stop: stop, progress: progress, log: log)
             }
-            let outcome: Result<ConsumeSummary, Error>
-            do {
-                let sink = try await QueueSink.prepare(try loading.sinkOptions(source: "kafka:\(topic)/\(group)"), registry: try EventContractRegistry())
-                outcome = .success(try await KafkaConsumer(options: options, sink: sink).run(
-                    stop: stop, progress: { meter.update($0.load) }, log: log))
-            } catch {
-                outcome = .failure(error)
-            }
-            _ = signals
-            try ConsumeCommand.finish(outcome, json: loading.json, meter: meter, name: "kafka")
         }
     }
 }

@@ -111,8 +111,7 @@ enum RejectText {
     /// Kafka partition and offset (see `QueueMessageRef.deadLetterPosition`).
     static func position(_ reject: RejectStore.Reject) -> String {
         if reject.source.hasPrefix("redis:") {
-            let packed = UInt64(bitPattern: reject.lineNumber)
-            return "entry \(packed >> 21)-\(packed & ((1 << 21) - 1))"
+            return "entry \(RedisStreamID(packed: reject.lineNumber).text)"
         }
         if reject.source.hasPrefix("kafka:") {
             return "partition \(reject.byteOffset >> QueueMessageRef.partitionShift) offset \(reject.lineNumber)"
