@@ -16,7 +16,8 @@ SELECT e.id,
        CASE WHEN lower(btrim(s.own)) = ANY (b.blocked) THEN NULL ELSE s.own END AS own_user_id,
        CASE WHEN s.alias IS NULL OR lower(btrim(s.alias)) = ANY (b.blocked) THEN NULL ELSE s.kind END AS alias_kind,
        CASE WHEN lower(btrim(s.alias)) = ANY (b.blocked) THEN NULL ELSE s.alias END AS alias,
-       e.data_json
+       e.data_json,
+       e.batch_id
 FROM public.events AS e
 -- OFFSET 0 keeps the list a one-row subquery computed once, not once per event.
 CROSS JOIN (SELECT analytics.blocked_identities() AS blocked OFFSET 0) AS b

@@ -46,7 +46,8 @@ SELECT i.id, i.tenant_id, i.contract, i.type, i.occurred_at, i.day, i.own_user_i
                 || jsonb_strip_nulls(jsonb_build_object('email_hash', i.data_json -> 'attributes' -> 'email',
                                                         'first_name', i.data_json -> 'attributes' -> 'firstName',
                                                         'last_name', i.data_json -> 'attributes' -> 'lastName'))
-       END AS attrs
+       END AS attrs,
+       i.batch_id
 FROM analytics.event_identities AS i;
 
 GRANT SELECT ON analytics.event_measures TO sluice_refresher;

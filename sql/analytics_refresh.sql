@@ -12,6 +12,19 @@
 -- lock: every statement sees the same snapshot, BI readers see the old rows until COMMIT, and the
 -- marks deleted are exactly those read (a load that commits meanwhile keeps its mark). No lock is
 -- taken on events, so loads never wait. Returns what it did per object.
+-- The funnel step an event is, or NULL (docs/metrics.md).
+CREATE OR REPLACE FUNCTION analytics.funnel_step_of(p_contract text, p_type text, p_status text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+AS $$
+    SELECT CASE WHEN p_contract <> 'pocm' THEN NULL
+                WHEN p_type = 'cart' AND p_status = 'item_added' THEN 'cart_item_added'
+                WHEN p_type = 'checkout' AND p_status = 'started' THEN 'checkout_started'
+                WHEN p_type = 'checkout' AND p_status = 'completed' THEN 'checkout_completed'
+                WHEN p_type = 'payment' AND p_status = 'captured' THEN 'payment_captured' END
+$$;
+
 -- Dropped first: CREATE OR REPLACE cannot change the columns a function returns.
 DROP FUNCTION IF EXISTS analytics.refresh(boolean);
 CREATE FUNCTION analytics.refresh(p_full boolean)
@@ -23,6 +36,7 @@ DECLARE
     step_started timestamptz;
     n            bigint;
     m            bigint;
+    n2           bigint;
     day_count    integer;
     fact_count   integer;
     read_count   bigint;
@@ -30,11 +44,12 @@ DECLARE
     lo           date;
     hi           date;
 BEGIN
-    DROP VIEW IF EXISTS _link_source, _user_day_source, _attribute_source;
-    DROP TABLE IF EXISTS _stats, _marks, _days, _ev, _pairs, _touched, _old_links, _changed_aliases, _changed_devices,
-                         _fact_days, _affected_users, _affected, _newuser_days;
+    DROP VIEW IF EXISTS _new, _link_source, _user_day_source, _attribute_source, _user_events, _funnel_user_days_source;
+    DROP TABLE IF EXISTS _stats, _marks, _days, _whole_days, _new_batches, _new_events, _ev, _pairs, _touched, _old_links,
+                         _changed_aliases, _changed_devices, _fact_days, _recompute_days, _affected_users, _affected,
+                         _newuser_days, _alias_days_new, _device_days_new, _user_days_new, _funnel_user_days_new;
     CREATE TEMP TABLE _stats (object text PRIMARY KEY, rows_written bigint, seconds numeric) ON COMMIT DROP;
-    CREATE TEMP TABLE _marks ON COMMIT DROP AS SELECT d.id, d.tenant_id, d.day FROM public.refresh_dirty_buckets AS d;
+    CREATE TEMP TABLE _marks ON COMMIT DROP AS SELECT d.id, d.tenant_id, d.day, d.batch_id FROM public.refresh_dirty_buckets AS d;
 
     -- The events to work from: every event (full), or those of the marked days, with the fields
     -- the aggregates and dimensions read pulled out of the payload once (analytics.event_measures).
@@ -65,6 +80,31 @@ BEGIN
     ANALYZE _ev;
     ANALYZE _days;
     SELECT count(*) INTO day_count FROM _days;
+
+    -- The new events (_new): those not yet counted in the tables kept per identity and user
+    -- (identity_pairs, alias_days, dim_devices, device_days, user_days, user_attribute_values,
+    -- funnel_user_days). Incrementally, those of the batches the marks name, plus every event of a
+    -- day marked without a batch (_whole_days: such a day is recomputed whole). Each event is
+    -- merged into those tables exactly once: its mark is deleted in this transaction. The per-day
+    -- aggregates (kpi_daily, funnel_step, inventory_daily, device_metrics) are recomputed from
+    -- every event of their days (_ev).
+    CREATE TEMP TABLE _whole_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
+    IF p_full THEN
+        INSERT INTO _whole_days SELECT d.tenant_id, d.day FROM _days AS d;
+        CREATE TEMP VIEW _new AS SELECT e.* FROM _ev AS e;
+    ELSE
+        INSERT INTO _whole_days SELECT DISTINCT k.tenant_id, k.day FROM _marks AS k WHERE k.batch_id IS NULL;
+        CREATE TEMP TABLE _new_batches ON COMMIT DROP AS
+        SELECT DISTINCT k.tenant_id, k.batch_id FROM _marks AS k WHERE k.batch_id IS NOT NULL;
+        ANALYZE _new_batches;
+        ANALYZE _whole_days;
+        CREATE TEMP TABLE _new_events ON COMMIT DROP AS
+        SELECT e.* FROM _ev AS e
+        WHERE EXISTS (SELECT 1 FROM _new_batches AS b WHERE b.tenant_id = e.tenant_id AND b.batch_id = e.batch_id)
+           OR EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day);
+        ANALYZE _new_events;
+        CREATE TEMP VIEW _new AS SELECT e.* FROM _new_events AS e;
+    END IF;
     read_time := extract(epoch FROM clock_timestamp() - step_started);
 
     -- Calendar: every day of the partitions' span.
@@ -86,41 +126,57 @@ BEGIN
     -- aliases seen with a user in these days.
     step_started := clock_timestamp();
     -- One pass: first and last time per pair; the last event's id rides on the (time, id) maximum.
+    CREATE TEMP TABLE _touched (tenant_id varchar(64), alias_kind varchar(16), alias varchar(255)) ON COMMIT DROP;
     CREATE TEMP TABLE _pairs ON COMMIT DROP AS
     SELECT e.tenant_id, e.alias_kind, e.alias, e.own_user_id AS user_id, min(e.occurred_at) AS first_seen_at,
            max(ARRAY[(extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.id]) AS newest
-    FROM _ev AS e
+    FROM _new AS e
     WHERE e.alias IS NOT NULL AND e.own_user_id IS NOT NULL
     GROUP BY e.tenant_id, e.alias_kind, e.alias, e.own_user_id;
     IF p_full THEN
         INSERT INTO analytics.identity_pairs (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
         SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
         FROM _pairs AS x;
+        GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
-        INSERT INTO analytics.identity_pairs AS p (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
-        SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
-        FROM _pairs AS x
-        ON CONFLICT (tenant_id, alias_kind, alias, user_id) DO UPDATE
-        SET first_seen_at = LEAST(p.first_seen_at, EXCLUDED.first_seen_at),
-            last_seen_at = CASE WHEN (EXCLUDED.last_seen_at, EXCLUDED.last_event_id) > (p.last_seen_at, p.last_event_id)
-                                THEN EXCLUDED.last_seen_at ELSE p.last_seen_at END,
-            last_event_id = CASE WHEN (EXCLUDED.last_seen_at, EXCLUDED.last_event_id) > (p.last_seen_at, p.last_event_id)
-                                 THEN EXCLUDED.last_event_id ELSE p.last_event_id END;
+        -- Only pairs that gained an earlier first or a later last sighting are written; their
+        -- aliases are the touched ones, whose links are redrawn. A pair seen again on a day being
+        -- recomputed, with nothing new, costs a read.
+        WITH upserted AS (
+            INSERT INTO analytics.identity_pairs AS p (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
+            SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
+            FROM _pairs AS x
+            ON CONFLICT (tenant_id, alias_kind, alias, user_id) DO UPDATE
+            SET first_seen_at = LEAST(p.first_seen_at, EXCLUDED.first_seen_at),
+                last_seen_at = CASE WHEN (EXCLUDED.last_seen_at, EXCLUDED.last_event_id) > (p.last_seen_at, p.last_event_id)
+                                    THEN EXCLUDED.last_seen_at ELSE p.last_seen_at END,
+                last_event_id = CASE WHEN (EXCLUDED.last_seen_at, EXCLUDED.last_event_id) > (p.last_seen_at, p.last_event_id)
+                                     THEN EXCLUDED.last_event_id ELSE p.last_event_id END
+            WHERE EXCLUDED.first_seen_at < p.first_seen_at
+               OR (EXCLUDED.last_seen_at, EXCLUDED.last_event_id) > (p.last_seen_at, p.last_event_id)
+            RETURNING p.tenant_id, p.alias_kind, p.alias
+        ),
+        touched AS (
+            INSERT INTO _touched SELECT DISTINCT u.tenant_id, u.alias_kind, u.alias FROM upserted AS u RETURNING 1
+        )
+        SELECT count(*) INTO n FROM upserted;
     END IF;
-    GET DIAGNOSTICS n = ROW_COUNT;
 
     -- Only the days an alias appears without a user: those are the days its link decides.
+    -- New events add days; a day recomputed whole also loses the ones it no longer has.
+    CREATE TEMP TABLE _alias_days_new ON COMMIT DROP AS
+    SELECT DISTINCT e.tenant_id, e.alias_kind, e.alias, e.day FROM _new AS e WHERE e.alias IS NOT NULL AND e.own_user_id IS NULL;
     IF NOT p_full THEN
-        DELETE FROM analytics.alias_days AS a USING _days AS d WHERE a.tenant_id = d.tenant_id AND a.day = d.day;
+        ANALYZE _alias_days_new;
+        DELETE FROM analytics.alias_days AS a USING _whole_days AS d
+        WHERE a.tenant_id = d.tenant_id AND a.day = d.day
+          AND NOT EXISTS (SELECT 1 FROM _alias_days_new AS x
+                          WHERE x.tenant_id = a.tenant_id AND x.alias_kind = a.alias_kind AND x.alias = a.alias AND x.day = a.day);
     END IF;
-    INSERT INTO analytics.alias_days
-    SELECT DISTINCT e.tenant_id, e.alias_kind, e.alias, e.day FROM _ev AS e WHERE e.alias IS NOT NULL AND e.own_user_id IS NULL;
+    INSERT INTO analytics.alias_days SELECT x.* FROM _alias_days_new AS x ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS m = ROW_COUNT;
     n := n + m;
 
-    CREATE TEMP TABLE _touched ON COMMIT DROP AS
-    SELECT DISTINCT e.tenant_id, e.alias_kind, e.alias FROM _ev AS e
-    WHERE NOT p_full AND e.alias IS NOT NULL AND e.own_user_id IS NOT NULL;
     CREATE TEMP TABLE _old_links ON COMMIT DROP AS
     SELECT l.tenant_id, l.alias_kind, l.alias, l.user_id
     FROM analytics.identity_links AS l JOIN _touched AS t USING (tenant_id, alias_kind, alias);
@@ -161,7 +217,7 @@ BEGIN
         INSERT INTO analytics.dim_devices AS d (tenant_id, device_id, device_type, batch_number, activated_at, activation_day, activation_event_id)
         SELECT DISTINCT ON (e.tenant_id, e.device_id) e.tenant_id, e.device_id, COALESCE(e.device_type, 'unknown'), e.batch_number,
                e.occurred_at, e.day, e.id
-        FROM _ev AS e
+        FROM _new AS e
         WHERE e.type = 'device_activation' AND e.device_id IS NOT NULL
         ORDER BY e.tenant_id, e.device_id, e.occurred_at, e.id
         ON CONFLICT (tenant_id, device_id) DO UPDATE
@@ -172,17 +228,26 @@ BEGIN
     )
     INSERT INTO _changed_devices SELECT u.tenant_id, u.device_id FROM upserted AS u;
     GET DIAGNOSTICS n = ROW_COUNT;
+    CREATE TEMP TABLE _device_days_new ON COMMIT DROP AS
+    SELECT DISTINCT e.tenant_id, e.device_id, e.day FROM _new AS e WHERE e.device_id IS NOT NULL;
     IF NOT p_full THEN
-        DELETE FROM analytics.device_days AS a USING _days AS d WHERE a.tenant_id = d.tenant_id AND a.day = d.day;
+        ANALYZE _device_days_new;
+        DELETE FROM analytics.device_days AS a USING _whole_days AS d
+        WHERE a.tenant_id = d.tenant_id AND a.day = d.day
+          AND NOT EXISTS (SELECT 1 FROM _device_days_new AS x
+                          WHERE x.tenant_id = a.tenant_id AND x.device_id = a.device_id AND x.day = a.day);
     END IF;
-    INSERT INTO analytics.device_days
-    SELECT DISTINCT e.tenant_id, e.device_id, e.day FROM _ev AS e WHERE e.device_id IS NOT NULL;
+    INSERT INTO analytics.device_days SELECT x.* FROM _device_days_new AS x ON CONFLICT DO NOTHING;
     INSERT INTO _stats VALUES ('dim_devices', n, extract(epoch FROM clock_timestamp() - step_started));
 
     -- The days to recompute: the marked ones, and (incrementally) those whose figures changed
     -- through a moved link or a device's new first activation. Their events join _ev.
+    -- The days whose per-user rows are recomputed whole (_recompute_days): those marked without a
+    -- batch, and the days a moved link reaches. The other marked days take only their new events.
     CREATE TEMP TABLE _fact_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
     INSERT INTO _fact_days SELECT d.tenant_id, d.day FROM _days AS d;
+    CREATE TEMP TABLE _recompute_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
+    INSERT INTO _recompute_days SELECT d.tenant_id, d.day FROM _whole_days AS d;
     IF NOT p_full THEN
         step_started := clock_timestamp();
         CREATE TEMP TABLE _changed_aliases ON COMMIT DROP AS
@@ -191,8 +256,11 @@ BEGIN
         JOIN _touched AS t USING (tenant_id, alias_kind, alias)
         LEFT JOIN _old_links AS o USING (tenant_id, alias_kind, alias)
         WHERE l.user_id IS DISTINCT FROM o.user_id;
-        INSERT INTO _fact_days
+        INSERT INTO _recompute_days
         SELECT DISTINCT a.tenant_id, a.day FROM analytics.alias_days AS a JOIN _changed_aliases AS c USING (tenant_id, alias_kind, alias)
+        ON CONFLICT DO NOTHING;
+        INSERT INTO _fact_days
+        SELECT r.tenant_id, r.day FROM _recompute_days AS r
         UNION
         SELECT DISTINCT a.tenant_id, a.day FROM analytics.device_days AS a JOIN _changed_devices AS c USING (tenant_id, device_id)
         ON CONFLICT DO NOTHING;
@@ -207,41 +275,89 @@ BEGIN
         read_time := read_time + extract(epoch FROM clock_timestamp() - step_started);
     END IF;
     ANALYZE _fact_days;
+    ANALYZE _recompute_days;
     SELECT count(*) INTO fact_count FROM _fact_days;
     SELECT count(*) INTO read_count FROM _ev;
 
     -- Users: events per canonical user and day, attributes, then the users those touched.
     step_started := clock_timestamp();
     CREATE TEMP TABLE _affected_users (tenant_id varchar(64), user_id varchar(255)) ON COMMIT DROP;
-    CREATE TEMP TABLE _newuser_days (tenant_id varchar(64), day date) ON COMMIT DROP;
+    CREATE TEMP TABLE _newuser_days (tenant_id varchar(64), user_id varchar(255), day date) ON COMMIT DROP;
     CREATE TEMP TABLE _affected (tenant_id varchar(64), user_id varchar(255)) ON COMMIT DROP;
-    IF NOT p_full THEN
+    -- The events each per-user table takes: every event of a day recomputed whole (whole = true),
+    -- and the new events of the other marked days (whole = false). A full rebuild recomputes every
+    -- day whole. Each event counts for its canonical user (a link that moved made its alias's days
+    -- recompute days, so every alias counted incrementally links where it did before).
+    CREATE TEMP VIEW _user_events AS
+    SELECT e.tenant_id, e.day, e.occurred_at, e.contract, e.type, e.status, e.whole,
+           COALESCE(e.own_user_id, l.user_id) AS user_id
+    FROM (SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
+                 true AS whole
+          FROM _ev AS x
+          WHERE EXISTS (SELECT 1 FROM _recompute_days AS r WHERE r.tenant_id = x.tenant_id AND r.day = x.day)
+          UNION ALL
+          SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
+                 false AS whole
+          FROM _new AS x
+          WHERE NOT EXISTS (SELECT 1 FROM _recompute_days AS r WHERE r.tenant_id = x.tenant_id AND r.day = x.day)) AS e
+    LEFT JOIN analytics.identity_links AS l
+           ON e.own_user_id IS NULL AND l.tenant_id = e.tenant_id AND l.alias_kind = e.alias_kind AND l.alias = e.alias
+    WHERE COALESCE(e.own_user_id, l.user_id) IS NOT NULL;
+    IF p_full THEN
+        INSERT INTO analytics.user_days (tenant_id, user_id, day, events, first_at, last_at)
+        SELECT u.tenant_id, u.user_id, u.day, count(*), min(u.occurred_at), max(u.occurred_at)
+        FROM _user_events AS u GROUP BY u.tenant_id, u.user_id, u.day;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSE
+        CREATE TEMP TABLE _user_days_new ON COMMIT DROP AS
+        SELECT u.tenant_id, u.user_id, u.day, count(*) AS events, min(u.occurred_at) AS first_at, max(u.occurred_at) AS last_at,
+               u.whole
+        FROM _user_events AS u GROUP BY u.tenant_id, u.user_id, u.day, u.whole;
+        ANALYZE _user_days_new;
+        -- Days recomputed whole: only the differences are written (rows that vanished or changed
+        -- deleted, new and changed ones inserted). The other days: new events added to their
+        -- user's day. The users of every row written are the affected ones.
         WITH removed AS (
-            DELETE FROM analytics.user_days AS u USING _fact_days AS f WHERE u.tenant_id = f.tenant_id AND u.day = f.day
+            DELETE FROM analytics.user_days AS u USING _recompute_days AS f
+            WHERE u.tenant_id = f.tenant_id AND u.day = f.day
+              AND NOT EXISTS (SELECT 1 FROM _user_days_new AS x
+                              WHERE x.tenant_id = u.tenant_id AND x.user_id = u.user_id AND x.day = u.day
+                                AND x.events = u.events AND x.first_at = u.first_at AND x.last_at = u.last_at)
             RETURNING u.tenant_id, u.user_id
         )
         INSERT INTO _affected_users SELECT r.tenant_id, r.user_id FROM removed AS r;
+        WITH added AS (
+            INSERT INTO analytics.user_days (tenant_id, user_id, day, events, first_at, last_at)
+            SELECT x.tenant_id, x.user_id, x.day, x.events, x.first_at, x.last_at FROM _user_days_new AS x WHERE x.whole
+            ON CONFLICT (tenant_id, user_id, day) DO NOTHING
+            RETURNING tenant_id, user_id
+        )
+        INSERT INTO _affected_users SELECT a.tenant_id, a.user_id FROM added AS a;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        WITH merged AS (
+            INSERT INTO analytics.user_days AS u (tenant_id, user_id, day, events, first_at, last_at)
+            SELECT x.tenant_id, x.user_id, x.day, x.events, x.first_at, x.last_at FROM _user_days_new AS x WHERE NOT x.whole
+            ON CONFLICT (tenant_id, user_id, day) DO UPDATE
+            SET events = u.events + EXCLUDED.events, first_at = LEAST(u.first_at, EXCLUDED.first_at),
+                last_at = GREATEST(u.last_at, EXCLUDED.last_at)
+            RETURNING u.tenant_id, u.user_id
+        )
+        INSERT INTO _affected_users SELECT m.tenant_id, m.user_id FROM merged AS m;
+        GET DIAGNOSTICS m = ROW_COUNT;
+        n := n + m;
     END IF;
-    INSERT INTO analytics.user_days (tenant_id, user_id, day, events, first_at, last_at)
-    SELECT e.tenant_id, COALESCE(e.own_user_id, l.user_id), e.day, count(*), min(e.occurred_at), max(e.occurred_at)
-    FROM _ev AS e
-    LEFT JOIN analytics.identity_links AS l
-           ON e.own_user_id IS NULL AND l.tenant_id = e.tenant_id AND l.alias_kind = e.alias_kind AND l.alias = e.alias
-    WHERE COALESCE(e.own_user_id, l.user_id) IS NOT NULL
-    GROUP BY e.tenant_id, COALESCE(e.own_user_id, l.user_id), e.day;
-    GET DIAGNOSTICS n = ROW_COUNT;
 
     IF p_full THEN
         INSERT INTO analytics.user_attribute_values (tenant_id, user_id, attribute, value, observed_at, event_id)
         SELECT DISTINCT ON (e.tenant_id, e.own_user_id, a.key) e.tenant_id, e.own_user_id, a.key, a.value, e.occurred_at, e.id
-        FROM _ev AS e CROSS JOIN LATERAL jsonb_each(e.attrs) AS a
+        FROM _new AS e CROSS JOIN LATERAL jsonb_each(e.attrs) AS a
         WHERE e.attrs IS NOT NULL AND a.value <> 'null'::jsonb
         ORDER BY e.tenant_id, e.own_user_id, a.key, e.occurred_at DESC, e.id DESC;
     ELSE
         WITH upserted AS (
             INSERT INTO analytics.user_attribute_values AS v (tenant_id, user_id, attribute, value, observed_at, event_id)
             SELECT DISTINCT ON (e.tenant_id, e.own_user_id, a.key) e.tenant_id, e.own_user_id, a.key, a.value, e.occurred_at, e.id
-            FROM _ev AS e CROSS JOIN LATERAL jsonb_each(e.attrs) AS a
+            FROM _new AS e CROSS JOIN LATERAL jsonb_each(e.attrs) AS a
             WHERE e.attrs IS NOT NULL AND a.value <> 'null'::jsonb
             ORDER BY e.tenant_id, e.own_user_id, a.key, e.occurred_at DESC, e.id DESC
             ON CONFLICT (tenant_id, user_id, attribute) DO UPDATE
@@ -255,16 +371,15 @@ BEGIN
     n := n + m;
 
     IF NOT p_full THEN
-        -- Users whose days were recomputed: before and after (a moved link takes days away).
-        INSERT INTO _affected_users
-        SELECT u.tenant_id, u.user_id FROM analytics.user_days AS u JOIN _fact_days AS f ON u.tenant_id = f.tenant_id AND u.day = f.day;
+        -- Users whose days or attributes changed (a moved link takes days away from one user and
+        -- gives them to another: both are here).
         INSERT INTO _affected SELECT DISTINCT a.tenant_id, a.user_id FROM _affected_users AS a;
         ANALYZE _affected;
         WITH removed AS (
             DELETE FROM analytics.dim_users AS d USING _affected AS a WHERE d.tenant_id = a.tenant_id AND d.user_id = a.user_id
-            RETURNING d.tenant_id, (d.first_seen_at AT TIME ZONE 'UTC')::date AS day
+            RETURNING d.tenant_id, d.user_id, (d.first_seen_at AT TIME ZONE 'UTC')::date AS day
         )
-        INSERT INTO _newuser_days SELECT r.tenant_id, r.day FROM removed AS r;
+        INSERT INTO _newuser_days SELECT r.tenant_id, r.user_id, r.day FROM removed AS r;
     END IF;
     -- The users to rebuild: all (full), or the affected ones, an index probe each.
     IF p_full THEN
@@ -306,9 +421,9 @@ BEGIN
         SELECT d.tenant_id, d.user_id, d.first_seen_at, d.last_seen_at, d.event_count, v.email_hash, v.first_name, v.last_name,
                v.role, v.company, v.user_type, v.login_method, v.country, v.signup_method, COALESCE(v.rest, '{}')
         FROM days AS d LEFT JOIN attributes AS v ON v.tenant_id = d.tenant_id AND v.user_id = d.user_id
-        RETURNING tenant_id, (first_seen_at AT TIME ZONE 'UTC')::date AS day
+        RETURNING tenant_id, user_id, (first_seen_at AT TIME ZONE 'UTC')::date AS day
     )
-    INSERT INTO _newuser_days SELECT a.tenant_id, a.day FROM added AS a WHERE NOT p_full;
+    INSERT INTO _newuser_days SELECT a.tenant_id, a.user_id, a.day FROM added AS a WHERE NOT p_full;
     GET DIAGNOSTICS m = ROW_COUNT;
     DROP VIEW _user_day_source, _attribute_source;
     n := n + (SELECT count(*) FROM analytics.dim_users AS d WHERE p_full) + m;
@@ -353,6 +468,12 @@ BEGIN
         LEFT JOIN (SELECT u.tenant_id, (u.first_seen_at AT TIME ZONE 'UTC')::date AS day, count(*) AS users
                    FROM analytics.dim_users AS u GROUP BY 1, 2) AS c ON c.tenant_id = f.tenant_id AND c.day = f.day;
     ELSE
+        -- The first days that moved: a user rebuilt with the same first day is listed twice
+        -- (removed and added) and changes nothing.
+        DELETE FROM _newuser_days AS d
+        USING (SELECT x.tenant_id, x.user_id, x.day FROM _newuser_days AS x
+               GROUP BY x.tenant_id, x.user_id, x.day HAVING count(*) > 1) AS same
+        WHERE d.tenant_id = same.tenant_id AND d.user_id = same.user_id AND d.day = same.day;
         DELETE FROM analytics.kpi_daily AS k USING _newuser_days AS d
         WHERE k.metric = 'new_users' AND k.tenant_id = d.tenant_id AND k.day = d.day;
         INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
@@ -372,33 +493,44 @@ BEGIN
     DELETE FROM analytics.funnel_step AS s USING _fact_days AS f WHERE s.tenant_id = f.tenant_id AND s.day = f.day;
     INSERT INTO analytics.funnel_step (tenant_id, step, day, count)
     SELECT x.tenant_id, x.step, x.day, count(*)
-    FROM (SELECT e.tenant_id, e.day,
-                 CASE WHEN e.type = 'cart' AND e.status = 'item_added' THEN 'cart_item_added'
-                      WHEN e.type = 'checkout' AND e.status = 'started' THEN 'checkout_started'
-                      WHEN e.type = 'checkout' AND e.status = 'completed' THEN 'checkout_completed'
-                      WHEN e.type = 'payment' AND e.status = 'captured' THEN 'payment_captured' END AS step
+    FROM (SELECT e.tenant_id, e.day, analytics.funnel_step_of(e.contract, e.type, e.status) AS step
           FROM _ev AS e WHERE e.contract = 'pocm' AND e.type IN ('cart', 'checkout', 'payment')) AS x
     WHERE x.step IS NOT NULL
     GROUP BY x.tenant_id, x.step, x.day;
     GET DIAGNOSTICS n = ROW_COUNT;
-    -- Per canonical user and day, for the per-user conversion views.
-    IF NOT p_full THEN
-        DELETE FROM analytics.funnel_user_days AS s USING _fact_days AS f WHERE s.tenant_id = f.tenant_id AND s.day = f.day;
+    -- Per canonical user and day, for the per-user conversion views; kept like user_days (the
+    -- earliest time wins when new events are added to a day).
+    CREATE TEMP VIEW _funnel_user_days_source AS
+    SELECT u.tenant_id, u.user_id, x.step, u.day, min(u.occurred_at) AS first_at, u.whole
+    FROM _user_events AS u
+    CROSS JOIN LATERAL (SELECT analytics.funnel_step_of(u.contract, u.type, u.status) AS step) AS x
+    WHERE u.contract = 'pocm' AND u.type IN ('cart', 'checkout', 'payment') AND x.step IS NOT NULL
+    GROUP BY u.tenant_id, u.user_id, x.step, u.day, u.whole;
+    IF p_full THEN
+        INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
+        SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM _funnel_user_days_source AS f;
+        GET DIAGNOSTICS m = ROW_COUNT;
+    ELSE
+        CREATE TEMP TABLE _funnel_user_days_new ON COMMIT DROP AS SELECT f.* FROM _funnel_user_days_source AS f;
+        ANALYZE _funnel_user_days_new;
+        DELETE FROM analytics.funnel_user_days AS s USING _recompute_days AS f
+        WHERE s.tenant_id = f.tenant_id AND s.day = f.day
+          AND NOT EXISTS (SELECT 1 FROM _funnel_user_days_new AS x
+                          WHERE x.tenant_id = s.tenant_id AND x.user_id = s.user_id AND x.step = s.step AND x.day = s.day
+                            AND x.first_at = s.first_at);
+        INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
+        SELECT x.tenant_id, x.user_id, x.step, x.day, x.first_at FROM _funnel_user_days_new AS x WHERE x.whole
+        ON CONFLICT (tenant_id, user_id, step, day) DO NOTHING;
+        GET DIAGNOSTICS m = ROW_COUNT;
+        INSERT INTO analytics.funnel_user_days AS f (tenant_id, user_id, step, day, first_at)
+        SELECT x.tenant_id, x.user_id, x.step, x.day, x.first_at FROM _funnel_user_days_new AS x WHERE NOT x.whole
+        ON CONFLICT (tenant_id, user_id, step, day) DO UPDATE SET first_at = EXCLUDED.first_at
+        WHERE EXCLUDED.first_at < f.first_at;
+        GET DIAGNOSTICS n2 = ROW_COUNT;
+        m := m + n2;
     END IF;
-    INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
-    SELECT x.tenant_id, x.user_id, x.step, x.day, min(x.occurred_at)
-    FROM (SELECT e.tenant_id, e.day, e.occurred_at, COALESCE(e.own_user_id, l.user_id) AS user_id,
-                 CASE WHEN e.type = 'cart' AND e.status = 'item_added' THEN 'cart_item_added'
-                      WHEN e.type = 'checkout' AND e.status = 'started' THEN 'checkout_started'
-                      WHEN e.type = 'checkout' AND e.status = 'completed' THEN 'checkout_completed'
-                      WHEN e.type = 'payment' AND e.status = 'captured' THEN 'payment_captured' END AS step
-          FROM _ev AS e
-          LEFT JOIN analytics.identity_links AS l
-                 ON e.own_user_id IS NULL AND l.tenant_id = e.tenant_id AND l.alias_kind = e.alias_kind AND l.alias = e.alias
-          WHERE e.contract = 'pocm' AND e.type IN ('cart', 'checkout', 'payment')) AS x
-    WHERE x.step IS NOT NULL AND x.user_id IS NOT NULL
-    GROUP BY x.tenant_id, x.user_id, x.step, x.day;
-    GET DIAGNOSTICS m = ROW_COUNT;
+    DROP VIEW _funnel_user_days_source, _user_events;
+    DROP VIEW _new;
     n := n + m;
     INSERT INTO _stats VALUES ('funnel_step', n, extract(epoch FROM clock_timestamp() - step_started));
 

@@ -288,7 +288,8 @@ final class BatchWriter {
                 try await deadLetter(rejections, batch: batch, batchID: batchID, on: connection)
             }
             let refusedSet = Set(refused.map(\.position))
-            try await markDirtyBuckets(toLoad.filter { !refusedSet.contains($0) }.map { batch.accepted[$0].event.occurredAt }, on: connection)
+            try await markDirtyBuckets(toLoad.filter { !refusedSet.contains($0) }.map { batch.accepted[$0].event.occurredAt },
+                                       batchID: batchID, on: connection)
             try await connection.query("""
                 INSERT INTO batch_operations (batch_id, status, total_events, tenant_id, source, contract, read_count, loaded_count,
                                               duplicate_count, rejected_count, sampled_out_count, start_offset, end_offset)
@@ -560,15 +561,17 @@ final class BatchWriter {
             """)
     }
 
-    /// One mark per (tenant, UTC day) the batch loaded into. Append-only: a refresh deletes exactly
-    /// the marks it read, so neither ever waits for the other and no mark is lost.
-    private func markDirtyBuckets(_ occurredAt: [Int64], on connection: PostgresConnection) async throws {
+    /// One mark per (tenant, UTC day) the batch loaded into, naming the batch (its events carry the
+    /// same batch_id, so the refresh can tell them from the day's older events). Append-only: a
+    /// refresh deletes exactly the marks it read, so neither ever waits for the other and no mark
+    /// is lost.
+    private func markDirtyBuckets(_ occurredAt: [Int64], batchID: String, on connection: PostgresConnection) async throws {
         guard !occurredAt.isEmpty else { return }
         let microsPerDay: Int64 = 86_400_000_000
         let days = Set(occurredAt.map { $0 >= 0 ? $0 / microsPerDay : ($0 - microsPerDay + 1) / microsPerDay }).sorted()
         try await connection.query("""
-            INSERT INTO refresh_dirty_buckets (tenant_id, day)
-            SELECT \(target.tenant), date '1970-01-01' + d::int FROM unnest(\(PostgresInt64Array(days))::int8[]) AS d
+            INSERT INTO refresh_dirty_buckets (tenant_id, day, batch_id)
+            SELECT \(target.tenant), date '1970-01-01' + d::int, \(batchID) FROM unnest(\(PostgresInt64Array(days))::int8[]) AS d
             """)
     }
 }

@@ -31,6 +31,9 @@ struct PopulatedMigrationTests {
         try await TestDatabase.withFresh { url in
             let connection = try await PostgresConnection.connect(url)
             _ = try await Migrator(files: SchemaFiles(root: oldRoot)).run(on: connection)
+            // This version's loader stands in for the one of that schema; it names its batch in each
+            // dirty mark (migration 0013, which adds the column only if missing).
+            try await connection.execute(unsafeSQL: "ALTER TABLE refresh_dirty_buckets ADD COLUMN batch_id VARCHAR(255)")
             // Loaded and refreshed as the owner, as before this version.
             var options = LoadOptions(connectionString: url)
             options.tenant = "acme"

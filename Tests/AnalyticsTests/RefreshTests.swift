@@ -183,6 +183,32 @@ struct RefreshTests {
         }
     }
 
+    @Test("days marked without a batch (marks written before batch ids) are recomputed whole and still equal full")
+    func marksWithoutBatchRecomputeWholeDays() async throws {
+        let pocm = try Self.corpus(.pocm, count: 4_000, seed: 21, days: 10)
+        let recs = try Self.corpus(.recs, count: 1_000, seed: 22, days: 10)
+        try await AnalyticsFixture.withMigratedDatabase { url in
+            try await AnalyticsFixture.load(url, Array(pocm[0..<2_000]), contract: .pocm)
+            try await AnalyticsFixture.load(url, Array(recs[0..<500]), contract: .recs)
+            _ = try await AnalyticsFixture.refresh(url)
+            // The second half's marks: every other one loses its batch, so most days are marked
+            // both ways (whole-day recompute wins there) and some only one way.
+            try await AnalyticsFixture.load(url, Array(pocm[2_000...]), contract: .pocm, batchRows: 300)
+            try await AnalyticsFixture.load(url, Array(recs[500...]), contract: .recs, batchRows: 100)
+            let unbatched = try await AnalyticsFixture.query(url, """
+                WITH cleared AS (UPDATE refresh_dirty_buckets SET batch_id = NULL WHERE id % 2 = 0 RETURNING 1)
+                SELECT count(*) AS n FROM cleared
+                """)[0].decode("n", as: Int.self)
+            #expect(unbatched > 0)
+            _ = try await AnalyticsFixture.refresh(url)
+            let incremental = try await AnalyticsFixture.snapshot(url)
+            _ = try await AnalyticsFixture.refresh(url, full: true)
+            let full = try await AnalyticsFixture.snapshot(url)
+            #expect(AnalyticsFixture.differences(incremental, full).isEmpty, "\(AnalyticsFixture.differences(incremental, full))")
+            #expect((full["user_days"]?.count ?? 0) > 1_000)
+        }
+    }
+
     @Test("a load committing while a refresh runs keeps its dirty mark for the next refresh")
     func marksSurviveAConcurrentRefresh() async throws {
         try await AnalyticsFixture.withMigratedDatabase { url in
