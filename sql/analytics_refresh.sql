@@ -62,6 +62,12 @@ BEGIN
                  analytics.user_attribute_values, analytics.dim_users, analytics.dim_devices, analytics.device_days,
                  analytics.kpi_daily, analytics.funnel_step, analytics.funnel_user_days, analytics.inventory_daily,
                  analytics.device_metrics;
+        -- The big per-identity and per-user tables take their rows with no index to update; each
+        -- gets its indexes back, built by sorting, right after its rows are in and before anything
+        -- reads it by index (sql/analytics_bulk_indexes.sql).
+        PERFORM analytics.set_aside_indexes(t)
+        FROM unnest(ARRAY['analytics.identity_pairs', 'analytics.identity_links', 'analytics.user_days',
+                          'analytics.user_attribute_values', 'analytics.dim_users', 'analytics.funnel_user_days']::regclass[]) AS t;
         CREATE TEMP TABLE _ev ON COMMIT DROP AS SELECT f.* FROM analytics.event_measures AS f;
         INSERT INTO _days SELECT DISTINCT e.tenant_id, e.day FROM _ev AS e;
     ELSE
@@ -138,6 +144,7 @@ BEGIN
         SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
         FROM _pairs AS x;
         GET DIAGNOSTICS n = ROW_COUNT;
+        PERFORM analytics.restore_indexes('analytics.identity_pairs');
     ELSE
         -- Only pairs that gained an earlier first or a later last sighting are written; their
         -- aliases are the touched ones, whose links are redrawn. A pair seen again on a day being
@@ -194,19 +201,26 @@ BEGIN
         CROSS JOIN LATERAL (SELECT q.* FROM analytics.identity_pairs AS q
                             WHERE q.tenant_id = t.tenant_id AND q.alias_kind = t.alias_kind AND q.alias = t.alias) AS p;
     END IF;
+    -- Most aliases were seen with one user: its link needs no ordering. The few seen with several
+    -- look up their newest pair by index (ties: the larger event id).
     INSERT INTO analytics.identity_links (tenant_id, alias_kind, alias, user_id, users_seen, frozen, first_seen_at, last_seen_at)
-    SELECT g.tenant_id, g.alias_kind, g.alias, CASE WHEN g.users_seen > g.max_users THEN NULL ELSE g.newest_user END,
-           g.users_seen, g.users_seen > g.max_users, g.first_seen_at, g.last_seen_at
-    FROM (SELECT p.tenant_id, p.alias_kind, p.alias,
-                 (array_agg(p.user_id ORDER BY p.last_seen_at DESC, p.last_event_id DESC))[1] AS newest_user,
-                 count(*) AS users_seen, min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at,
-                 COALESCE(max(own.max_users_per_alias), max(fallback.max_users_per_alias), 5) AS max_users
+    SELECT g.tenant_id, g.alias_kind, g.alias,
+           CASE WHEN g.users_seen > COALESCE(own.max_users_per_alias, fallback.max_users_per_alias, 5) THEN NULL
+                WHEN g.users_seen = 1 THEN g.only_user
+                ELSE (SELECT q.user_id FROM analytics.identity_pairs AS q
+                      WHERE q.tenant_id = g.tenant_id AND q.alias_kind = g.alias_kind AND q.alias = g.alias
+                      ORDER BY q.last_seen_at DESC, q.last_event_id DESC LIMIT 1) END,
+           g.users_seen, g.users_seen > COALESCE(own.max_users_per_alias, fallback.max_users_per_alias, 5),
+           g.first_seen_at, g.last_seen_at
+    FROM (SELECT p.tenant_id, p.alias_kind, p.alias, min(p.user_id) AS only_user, count(*) AS users_seen,
+                 min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at
           FROM _link_source AS p
-          LEFT JOIN public.identity_settings AS own ON own.tenant_id = p.tenant_id
-          LEFT JOIN public.identity_settings AS fallback ON fallback.tenant_id = '*'
-          GROUP BY p.tenant_id, p.alias_kind, p.alias) AS g;
-    DROP VIEW _link_source;
+          GROUP BY p.tenant_id, p.alias_kind, p.alias) AS g
+    LEFT JOIN public.identity_settings AS own ON own.tenant_id = g.tenant_id
+    LEFT JOIN public.identity_settings AS fallback ON fallback.tenant_id = '*';
     GET DIAGNOSTICS m = ROW_COUNT;
+    DROP VIEW _link_source;
+    PERFORM analytics.restore_indexes('analytics.identity_links') WHERE p_full;
     n := n + m;
     INSERT INTO _stats VALUES ('identity_links', n, extract(epoch FROM clock_timestamp() - step_started));
 
@@ -288,21 +302,24 @@ BEGIN
     -- and the new events of the other marked days (whole = false). A full rebuild recomputes every
     -- day whole. Each event counts for its canonical user (a link that moved made its alias's days
     -- recompute days, so every alias counted incrementally links where it did before).
+    -- The link is looked up only for events without a user id of their own (COALESCE evaluates its
+    -- second argument only then): an index probe each, not a hash of every link.
     CREATE TEMP VIEW _user_events AS
-    SELECT e.tenant_id, e.day, e.occurred_at, e.contract, e.type, e.status, e.whole,
-           COALESCE(e.own_user_id, l.user_id) AS user_id
-    FROM (SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
-                 true AS whole
-          FROM _ev AS x
-          WHERE EXISTS (SELECT 1 FROM _recompute_days AS r WHERE r.tenant_id = x.tenant_id AND r.day = x.day)
-          UNION ALL
-          SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
-                 false AS whole
-          FROM _new AS x
-          WHERE NOT EXISTS (SELECT 1 FROM _recompute_days AS r WHERE r.tenant_id = x.tenant_id AND r.day = x.day)) AS e
-    LEFT JOIN analytics.identity_links AS l
-           ON e.own_user_id IS NULL AND l.tenant_id = e.tenant_id AND l.alias_kind = e.alias_kind AND l.alias = e.alias
-    WHERE COALESCE(e.own_user_id, l.user_id) IS NOT NULL;
+    SELECT e.* FROM (
+        SELECT w.tenant_id, w.day, w.occurred_at, w.contract, w.type, w.status, w.whole,
+               COALESCE(w.own_user_id, (SELECT l.user_id FROM analytics.identity_links AS l
+                                        WHERE l.tenant_id = w.tenant_id AND l.alias_kind = w.alias_kind AND l.alias = w.alias)) AS user_id
+        FROM (SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
+                     true AS whole
+              FROM _ev AS x
+              WHERE EXISTS (SELECT 1 FROM _recompute_days AS r WHERE r.tenant_id = x.tenant_id AND r.day = x.day)
+              UNION ALL
+              SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
+                     false AS whole
+              FROM _new AS x
+              WHERE NOT EXISTS (SELECT 1 FROM _recompute_days AS r WHERE r.tenant_id = x.tenant_id AND r.day = x.day)) AS w
+    ) AS e
+    WHERE e.user_id IS NOT NULL;
     IF p_full THEN
         INSERT INTO analytics.user_days (tenant_id, user_id, day, events, first_at, last_at)
         SELECT u.tenant_id, u.user_id, u.day, count(*), min(u.occurred_at), max(u.occurred_at)
@@ -426,6 +443,10 @@ BEGIN
     INSERT INTO _newuser_days SELECT a.tenant_id, a.user_id, a.day FROM added AS a WHERE NOT p_full;
     GET DIAGNOSTICS m = ROW_COUNT;
     DROP VIEW _user_day_source, _attribute_source;
+    IF p_full THEN
+        PERFORM analytics.restore_indexes(t)
+        FROM unnest(ARRAY['analytics.user_days', 'analytics.user_attribute_values', 'analytics.dim_users']::regclass[]) AS t;
+    END IF;
     n := n + (SELECT count(*) FROM analytics.dim_users AS d WHERE p_full) + m;
     INSERT INTO _stats VALUES ('dim_users', n, extract(epoch FROM clock_timestamp() - step_started));
 
@@ -510,6 +531,7 @@ BEGIN
         INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
         SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM _funnel_user_days_source AS f;
         GET DIAGNOSTICS m = ROW_COUNT;
+        PERFORM analytics.restore_indexes('analytics.funnel_user_days');
     ELSE
         CREATE TEMP TABLE _funnel_user_days_new ON COMMIT DROP AS SELECT f.* FROM _funnel_user_days_source AS f;
         ANALYZE _funnel_user_days_new;
@@ -591,6 +613,8 @@ BEGIN
     SET refreshed_at = EXCLUDED.refreshed_at, full_rebuild = EXCLUDED.full_rebuild, buckets = EXCLUDED.buckets,
         rows_written = EXCLUDED.rows_written, seconds = EXCLUDED.seconds;
 
+    -- Nothing may stay without its indexes (a no-op when every table got them back above).
+    PERFORM analytics.restore_indexes(NULL);
     RETURN QUERY SELECT s.object, day_count, s.rows_written, round(s.seconds, 3), fact_count, read_count, round(read_time, 3)
                  FROM _stats AS s ORDER BY s.object;
 END;

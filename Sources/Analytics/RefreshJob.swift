@@ -64,10 +64,15 @@ public struct RefreshJob: Sendable {
             // Work tables live in memory where they fit; sorts and hashes for the full rebuild too.
             // No JIT: the refresh's many short statements over large estimated row counts paid seconds
             // of LLVM compilation each for nothing (measured: a 0-row statement took 1.9 s).
+            // A full rebuild builds its indexes by sorting (512 MB keeps a million-row sort in memory),
+            // on one core: the other stays with the loads.
             // random_page_cost 1.1 (the usual SSD setting): an incremental refresh probes the analytics
             // tables' indexes for the few thousand aliases and users its new events touch; at the
             // default 4.0 the planner hashed whole million-row tables instead (measured 0.3 s each).
-            try await connection.execute(unsafeSQL: "SET temp_buffers = '256MB'; SET work_mem = '128MB'; SET jit = off; SET random_page_cost = 1.1")
+            try await connection.execute(unsafeSQL: """
+                SET temp_buffers = '256MB'; SET work_mem = '128MB'; SET jit = off; SET random_page_cost = 1.1;
+                SET maintenance_work_mem = '512MB'; SET max_parallel_maintenance_workers = 0
+                """)
             // A member of sluice_refresher acts as it: one refresh reads and writes every tenant's
             // rows, which row-level security would otherwise hide (its BYPASSRLS is not inherited).
             try await connection.adoptGroupRole("sluice_refresher")

@@ -195,6 +195,7 @@ struct RefreshTests {
             // both ways (whole-day recompute wins there) and some only one way.
             try await AnalyticsFixture.load(url, Array(pocm[2_000...]), contract: .pocm, batchRows: 300)
             try await AnalyticsFixture.load(url, Array(recs[500...]), contract: .recs, batchRows: 100)
+            let indexesBefore = try await Self.analyticsIndexes(url)
             let unbatched = try await AnalyticsFixture.query(url, """
                 WITH cleared AS (UPDATE refresh_dirty_buckets SET batch_id = NULL WHERE id % 2 = 0 RETURNING 1)
                 SELECT count(*) AS n FROM cleared
@@ -206,7 +207,19 @@ struct RefreshTests {
             let full = try await AnalyticsFixture.snapshot(url)
             #expect(AnalyticsFixture.differences(incremental, full).isEmpty, "\(AnalyticsFixture.differences(incremental, full))")
             #expect((full["user_days"]?.count ?? 0) > 1_000)
+            // The full rebuild set the big tables' indexes aside and built them again: all are back.
+            #expect(try await Self.analyticsIndexes(url) == indexesBefore)
+            #expect(indexesBefore.contains { $0.hasPrefix("analytics.user_days_pkey") })
         }
+    }
+
+    /// Every index of schema analytics with its definition, sorted.
+    static func analyticsIndexes(_ url: String) async throws -> [String] {
+        try await AnalyticsFixture.query(url, """
+            SELECT i.indexrelid::regclass::text || ' ' || pg_get_indexdef(i.indexrelid) AS index
+            FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'analytics' ORDER BY 1
+            """).map { try $0.decode("index", as: String.self) }
     }
 
     @Test("a load committing while a refresh runs keeps its dirty mark for the next refresh")
