@@ -25,11 +25,43 @@ AS $$
                 WHEN p_type = 'payment' AND p_status = 'captured' THEN 'payment_captured' END
 $$;
 
+-- analytics.yield_to_loads(busy_since, ratio): while loads run, pause for ratio × the seconds worked
+-- since busy_since (at most 30 s); returns the seconds paused. A refresh calls it between its
+-- steps, so while loads run it takes at most 1 / (1 + ratio) of the time, like autovacuum's cost
+-- delay; with no load running it never waits. A load runs when a `sluice load` connection holds
+-- the shared advisory lock 0x736C75696C6F6164 (LoadTarget.loadingLockKey, for the whole run) or
+-- another session holds ROW EXCLUSIVE on events (a batch of a queue consumer or any writer, in
+-- its transaction). pg_locks is readable by every role.
+CREATE OR REPLACE FUNCTION analytics.yield_to_loads(p_busy_since timestamptz, p_ratio numeric)
+RETURNS numeric
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    pause numeric;
+BEGIN
+    IF p_ratio IS NULL OR p_ratio <= 0 THEN
+        RETURN 0;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks AS l
+                   WHERE l.granted AND l.pid <> pg_backend_pid()
+                     AND ((l.locktype = 'relation' AND l.relation = 'public.events'::regclass AND l.mode = 'RowExclusiveLock')
+                          OR (l.locktype = 'advisory' AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
+                                                                          WHERE d.datname = current_database())
+                              AND l.classid = x'736C7569'::int::oid AND l.objid = x'6C6F6164'::int::oid AND l.objsubid = 1))) THEN
+        RETURN 0;
+    END IF;
+    pause := least(extract(epoch FROM clock_timestamp() - p_busy_since) * p_ratio, 30);
+    PERFORM pg_sleep(pause);
+    RETURN pause;
+END;
+$$;
+
 -- Dropped first: CREATE OR REPLACE cannot change the columns a function returns.
 DROP FUNCTION IF EXISTS analytics.refresh(boolean);
-CREATE FUNCTION analytics.refresh(p_full boolean)
+DROP FUNCTION IF EXISTS analytics.refresh(boolean, numeric);
+CREATE FUNCTION analytics.refresh(p_full boolean, p_yield numeric DEFAULT 0)
 RETURNS TABLE (object text, buckets integer, rows_written bigint, seconds numeric, days_recomputed integer,
-               events_read bigint, read_seconds numeric)
+               events_read bigint, read_seconds numeric, yielded_seconds numeric)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -43,6 +75,9 @@ DECLARE
     read_time    numeric := 0;
     lo           date;
     hi           date;
+    part         record;
+    busy_since   timestamptz := clock_timestamp();
+    yielded      numeric := 0;
 BEGIN
     DROP VIEW IF EXISTS _new, _link_source, _user_day_source, _attribute_source, _user_events, _funnel_user_days_source;
     DROP TABLE IF EXISTS _stats, _marks, _days, _whole_days, _new_batches, _new_events, _ev, _pairs, _touched, _old_links,
@@ -68,7 +103,13 @@ BEGIN
         PERFORM analytics.set_aside_indexes(t)
         FROM unnest(ARRAY['analytics.identity_pairs', 'analytics.identity_links', 'analytics.user_days',
                           'analytics.user_attribute_values', 'analytics.dim_users', 'analytics.funnel_user_days']::regclass[]) AS t;
-        CREATE TEMP TABLE _ev ON COMMIT DROP AS SELECT f.* FROM analytics.event_measures AS f;
+        -- A month partition at a time, pausing between them while loads write (p_yield).
+        CREATE TEMP TABLE _ev ON COMMIT DROP AS SELECT f.* FROM analytics.event_measures AS f WITH NO DATA;
+        FOR part IN SELECT p.range_from, p.range_to FROM public.sluice_event_partitions AS p ORDER BY p.range_from LOOP
+            INSERT INTO _ev SELECT f.* FROM analytics.event_measures AS f
+            WHERE f.occurred_at >= part.range_from AND f.occurred_at < part.range_to;
+            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        END LOOP;
         INSERT INTO _days SELECT DISTINCT e.tenant_id, e.day FROM _ev AS e;
     ELSE
         INSERT INTO _days SELECT DISTINCT k.tenant_id, k.day FROM _marks AS k;
@@ -139,11 +180,13 @@ BEGIN
     FROM _new AS e
     WHERE e.alias IS NOT NULL AND e.own_user_id IS NOT NULL
     GROUP BY e.tenant_id, e.alias_kind, e.alias, e.own_user_id;
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
     IF p_full THEN
         INSERT INTO analytics.identity_pairs (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
         SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
         FROM _pairs AS x;
         GET DIAGNOSTICS n = ROW_COUNT;
+        SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
         PERFORM analytics.restore_indexes('analytics.identity_pairs');
     ELSE
         -- Only pairs that gained an earlier first or a later last sighting are written; their
@@ -221,6 +264,7 @@ BEGIN
     GET DIAGNOSTICS m = ROW_COUNT;
     DROP VIEW _link_source;
     PERFORM analytics.restore_indexes('analytics.identity_links') WHERE p_full;
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
     n := n + m;
     INSERT INTO _stats VALUES ('identity_links', n, extract(epoch FROM clock_timestamp() - step_started));
 
@@ -253,6 +297,7 @@ BEGIN
     END IF;
     INSERT INTO analytics.device_days SELECT x.* FROM _device_days_new AS x ON CONFLICT DO NOTHING;
     INSERT INTO _stats VALUES ('dim_devices', n, extract(epoch FROM clock_timestamp() - step_started));
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
     -- The days to recompute: the marked ones, and (incrementally) those whose figures changed
     -- through a moved link or a device's new first activation. Their events join _ev.
@@ -363,6 +408,7 @@ BEGIN
         GET DIAGNOSTICS m = ROW_COUNT;
         n := n + m;
     END IF;
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
     IF p_full THEN
         INSERT INTO analytics.user_attribute_values (tenant_id, user_id, attribute, value, observed_at, event_id)
@@ -386,6 +432,7 @@ BEGIN
     END IF;
     GET DIAGNOSTICS m = ROW_COUNT;
     n := n + m;
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
     IF NOT p_full THEN
         -- Users whose days or attributes changed (a moved link takes days away from one user and
@@ -443,9 +490,13 @@ BEGIN
     INSERT INTO _newuser_days SELECT a.tenant_id, a.user_id, a.day FROM added AS a WHERE NOT p_full;
     GET DIAGNOSTICS m = ROW_COUNT;
     DROP VIEW _user_day_source, _attribute_source;
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
     IF p_full THEN
-        PERFORM analytics.restore_indexes(t)
-        FROM unnest(ARRAY['analytics.user_days', 'analytics.user_attribute_values', 'analytics.dim_users']::regclass[]) AS t;
+        PERFORM analytics.restore_indexes('analytics.user_days');
+        SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        PERFORM analytics.restore_indexes('analytics.user_attribute_values');
+        SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        PERFORM analytics.restore_indexes('analytics.dim_users');
     END IF;
     n := n + (SELECT count(*) FROM analytics.dim_users AS d WHERE p_full) + m;
     INSERT INTO _stats VALUES ('dim_users', n, extract(epoch FROM clock_timestamp() - step_started));
@@ -508,6 +559,7 @@ BEGIN
     GET DIAGNOSTICS m = ROW_COUNT;
     n := n + m;
     INSERT INTO _stats VALUES ('kpi_daily', n, extract(epoch FROM clock_timestamp() - step_started));
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
     -- funnel_step
     step_started := clock_timestamp();
@@ -555,6 +607,7 @@ BEGIN
     DROP VIEW _new;
     n := n + m;
     INSERT INTO _stats VALUES ('funnel_step', n, extract(epoch FROM clock_timestamp() - step_started));
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
     -- inventory_daily
     step_started := clock_timestamp();
@@ -571,6 +624,7 @@ BEGIN
     GROUP BY e.tenant_id, e.product_id, e.warehouse_id, e.day;
     GET DIAGNOSTICS n = ROW_COUNT;
     INSERT INTO _stats VALUES ('inventory_daily', n, extract(epoch FROM clock_timestamp() - step_started));
+    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
     -- device_metrics: events with a device_id, typed by the event (activation) or dim_devices.
     step_started := clock_timestamp();
@@ -615,10 +669,11 @@ BEGIN
 
     -- Nothing may stay without its indexes (a no-op when every table got them back above).
     PERFORM analytics.restore_indexes(NULL);
-    RETURN QUERY SELECT s.object, day_count, s.rows_written, round(s.seconds, 3), fact_count, read_count, round(read_time, 3)
+    RETURN QUERY SELECT s.object, day_count, s.rows_written, round(s.seconds, 3), fact_count, read_count, round(read_time, 3),
+                        round(yielded, 3)
                  FROM _stats AS s ORDER BY s.object;
 END;
 $$;
 
-REVOKE ALL ON FUNCTION analytics.refresh(boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics.refresh(boolean) TO sluice_refresher;
+REVOKE ALL ON FUNCTION analytics.refresh(boolean, numeric) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.refresh(boolean, numeric) TO sluice_refresher;

@@ -18,6 +18,9 @@ public struct RefreshReport: Sendable, Equatable {
     /// Events read from `events` for those days, and the seconds it took.
     public var eventsRead: Int64
     public var readSeconds: Double
+    /// Seconds paused between steps because loads were writing events (`--yield-to-loads`);
+    /// included in `seconds` and in the objects' seconds.
+    public var yieldedSeconds: Double
     public var objects: [Object]
     public var seconds: Double
     /// Another refresh held the lock when this one started, and it waited.
@@ -29,7 +32,7 @@ public struct RefreshReport: Sendable, Equatable {
             "{\"object\":\"\($0.name)\",\"rows_written\":\($0.rowsWritten),\"buckets\":\(buckets),\"seconds\":\(Self.format($0.seconds))}"
         }.joined(separator: ",")
         return "{\"full\":\(full),\"buckets\":\(buckets),\"days_recomputed\":\(daysRecomputed),\"events_read\":\(eventsRead),"
-            + "\"read_seconds\":\(Self.format(readSeconds)),\"seconds\":\(Self.format(seconds)),\"objects\":[\(objectsJSON)]}"
+            + "\"read_seconds\":\(Self.format(readSeconds)),\"yielded_seconds\":\(Self.format(yieldedSeconds)),\"seconds\":\(Self.format(seconds)),\"objects\":[\(objectsJSON)]}"
     }
 
     static func format(_ seconds: Double) -> String {
@@ -55,9 +58,11 @@ public struct RefreshJob: Sendable {
         self.connectionString = connectionString
     }
 
-    /// Refreshes the analytics tables: the dirty buckets, or everything when `full`.
+    /// Refreshes the analytics tables: the dirty buckets, or everything when `full`. While loads
+    /// write events, the refresh pauses `yieldRatio` times the seconds it just worked between its
+    /// steps (0: never).
     /// - Parameter progress: one line when it has to wait for another refresh.
-    public func run(full: Bool, progress: @Sendable (String) -> Void = { _ in }) async throws -> RefreshReport {
+    public func run(full: Bool, yieldRatio: Double = 0, progress: @Sendable (String) -> Void = { _ in }) async throws -> RefreshReport {
         let started = ContinuousClock.now
         let connection = try await PostgresConnection.connect(connectionString)
         do {
@@ -85,19 +90,20 @@ public struct RefreshJob: Sendable {
                 try connection.execute(unsafeSQL: "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 return try connection.query("""
                     SELECT object, buckets, rows_written, seconds::float8 AS seconds, days_recomputed, events_read,
-                           read_seconds::float8 AS read_seconds
-                    FROM analytics.refresh(\(full))
+                           read_seconds::float8 AS read_seconds, yielded_seconds::float8 AS yielded_seconds
+                    FROM analytics.refresh(\(full), \(yieldRatio)::numeric)
                     """)
             }
             _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
             await connection.close()
-            var report = RefreshReport(full: full, buckets: 0, daysRecomputed: 0, eventsRead: 0, readSeconds: 0, objects: [],
+            var report = RefreshReport(full: full, buckets: 0, daysRecomputed: 0, eventsRead: 0, readSeconds: 0, yieldedSeconds: 0, objects: [],
                                        seconds: 0, waitedForLock: !gotLock)
             for row in rows {
                 report.buckets = try row.decode("buckets", as: Int.self)
                 report.daysRecomputed = try row.decode("days_recomputed", as: Int.self)
                 report.eventsRead = try row.decode("events_read", as: Int64.self)
                 report.readSeconds = try row.decode("read_seconds", as: Double.self)
+                report.yieldedSeconds = try row.decode("yielded_seconds", as: Double.self)
                 report.objects.append(.init(name: try row.decode("object", as: String.self),
                                             rowsWritten: try row.decode("rows_written", as: Int64.self),
                                             seconds: try row.decode("seconds", as: Double.self)))

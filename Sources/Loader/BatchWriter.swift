@@ -49,6 +49,15 @@ public struct LoadTarget: Sendable {
     var verifiedHorizon: VerifiedHorizon?
     /// Session settings (`set_config(name, value, false)`) applied to each connection this writer opens.
     public var sessionSettings: [(name: String, value: String)] = []
+    /// Each connection holds the shared "a load is running" advisory lock (`LoadTarget.loadingLockKey`)
+    /// while open, so `sluice refresh` pauses between its steps for as long as a file load runs
+    /// (analytics.yield_to_loads), not only while one of its batches is inside a transaction.
+    /// Queue consumers leave it off: an idle consumer is not loading.
+    public var announcesLoading = false
+
+    /// The advisory lock key `sluice load` connections hold shared ("sluiload" in ASCII); the refresh
+    /// looks for it in pg_locks as classid 0x736C7569, objid 0x6C6F6164 (sql/analytics_refresh.sql).
+    public static let loadingLockKey: Int64 = 0x736C_7569_6C6F_6164
 
     public init(connectionString: String, tenant: String, contract: Contract, source: String, checkpointed: Bool, runID: String, retryWindow: Duration) {
         self.connectionString = connectionString
@@ -188,6 +197,9 @@ final class BatchWriter {
     private func connect() async throws -> PostgresConnection {
         if let connection, await connection.isOpen { return connection }
         let fresh = try await LoaderConnection.open(target.connectionString, tenant: target.tenant, settings: target.sessionSettings)
+        if target.announcesLoading {
+            try await fresh.query("SELECT pg_advisory_lock_shared(\(LoadTarget.loadingLockKey))")
+        }
         connection = fresh
         return fresh
     }

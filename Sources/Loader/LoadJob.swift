@@ -260,6 +260,7 @@ public struct LoadJob: Sendable {
                 source: source, checkpointed: checkpointed, runID: "\(runID)-\(index)", retryWindow: options.retryWindow
             )
             target.identity = prepared.identity
+            target.announcesLoading = true
             if input.kind == .gzipFile {
                 let horizon = VerifiedHorizon()
                 GzipVerifier.start(path: input.path, horizon: horizon)

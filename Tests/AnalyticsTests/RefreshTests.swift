@@ -222,6 +222,38 @@ struct RefreshTests {
             """).map { try $0.decode("index", as: String.self) }
     }
 
+    @Test("a refresh pauses between its steps while a load is writing events, and only then")
+    func refreshYieldsToLoads() async throws {
+        try await AnalyticsFixture.withMigratedDatabase { url in
+            try await AnalyticsFixture.load(url, [RecsLine.view(daysAgo: 3, user: "u1"), RecsLine.view(daysAgo: 2, user: "u2")],
+                                            contract: .recs)
+            let refresher = RefreshJob(connectionString: TestDatabase.url(url, as: .refresher))
+            let alone = try await refresher.run(full: true, yieldRatio: 1)
+            #expect(alone.yieldedSeconds == 0, "nothing was loading")
+            // A load in the middle of a batch: its transaction holds ROW EXCLUSIVE on events.
+            let loader = try await PostgresConnection.connect(url)
+            try await loader.execute(unsafeSQL: "BEGIN; LOCK TABLE events IN ROW EXCLUSIVE MODE")
+            let busy = try await refresher.run(full: true, yieldRatio: 1)
+            let never = try await refresher.run(full: true, yieldRatio: 0)
+            try await loader.execute(unsafeSQL: "ROLLBACK")
+            await loader.close()
+            #expect(busy.yieldedSeconds > 0, "the refresh paused for the load")
+            // Paused at most as long as it worked (ratio 1), give or take the clock's rounding.
+            #expect(busy.yieldedSeconds <= busy.seconds / 2 + 0.05)
+            #expect(never.yieldedSeconds == 0, "--yield-to-loads 0 never pauses")
+            #expect(busy.objects.map(\.name) == alone.objects.map(\.name))
+
+            // A `sluice load` run between its batches: its connections hold the shared loading lock.
+            let loading = try await PostgresConnection.connect(TestDatabase.url(url, as: .loader))
+            try await loading.query("SELECT pg_advisory_lock_shared(\(LoadTarget.loadingLockKey))")
+            let betweenBatches = try await refresher.run(full: true, yieldRatio: 1)
+            try await loading.query("SELECT pg_advisory_unlock_shared(\(LoadTarget.loadingLockKey))")
+            await loading.close()
+            #expect(betweenBatches.yieldedSeconds > 0, "the refresh paused while a load run was open")
+            #expect(try await refresher.run(full: true, yieldRatio: 1).yieldedSeconds == 0, "the load is over")
+        }
+    }
+
     @Test("a load committing while a refresh runs keeps its dirty mark for the next refresh")
     func marksSurviveAConcurrentRefresh() async throws {
         try await AnalyticsFixture.withMigratedDatabase { url in

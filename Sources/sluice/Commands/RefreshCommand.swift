@@ -17,7 +17,9 @@ struct RefreshCommand: AsyncParsableCommand {
 
             One transaction: BI readers see the old figures or the new ones, never half a day. One \
             refresh at a time (a second one waits). Loads are never blocked, and a load that commits \
-            while a refresh runs is picked up by the next one. Run it from cron or after each load:
+            while a refresh runs is picked up by the next one. While a load or queue consumer is \
+            writing events, the refresh pauses between its steps (--yield-to-loads) so ingestion keeps \
+            most of the machine. Run it from cron or after each load:
 
               sluice load --tenant acme events.ndjson && sluice refresh
 
@@ -30,11 +32,22 @@ struct RefreshCommand: AsyncParsableCommand {
     @Flag(help: "Rebuild every analytics table from all events instead of the dirty buckets.")
     var full = false
 
-    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, seconds, objects [{object, rows_written, buckets, seconds}].")
+    @Option(name: .customLong("yield-to-loads"),
+            help: ArgumentHelp("While loads write events, pause between steps for this many times the seconds just worked (0: never pause).",
+                               valueName: "ratio"))
+    var yieldRatio: Double = 1
+
+    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, seconds, objects [{object, rows_written, buckets, seconds}].")
     var json = false
 
+    func validate() throws {
+        guard yieldRatio.isFinite, yieldRatio >= 0, yieldRatio <= 100 else {
+            throw ValidationError("--yield-to-loads takes a ratio from 0 (never pause) to 100; got \(yieldRatio)")
+        }
+    }
+
     func run() async throws {
-        let report = try await RefreshJob(connectionString: connection.resolvedConnectionString()).run(full: full) { line in
+        let report = try await RefreshJob(connectionString: connection.resolvedConnectionString()).run(full: full, yieldRatio: yieldRatio) { line in
             FileHandle.standardError.write(Data("sluice refresh: \(line)\n".utf8))
         }
         if json {
@@ -44,7 +57,8 @@ struct RefreshCommand: AsyncParsableCommand {
         let kind = report.full ? "full rebuild" : "incremental"
         let reached = report.daysRecomputed > report.buckets ? " and \(report.daysRecomputed - report.buckets) more they reached" : ""
         print("refreshed \(counted(report.buckets, "dirty bucket"))\(reached) (\(kind)) in \(String(format: "%.2f", report.seconds)) s; "
-              + "read \(counted(report.eventsRead, "event")) in \(String(format: "%.2f", report.readSeconds)) s")
+              + "read \(counted(report.eventsRead, "event")) in \(String(format: "%.2f", report.readSeconds)) s"
+              + (report.yieldedSeconds > 0 ? "; paused \(String(format: "%.2f", report.yieldedSeconds)) s for loads" : ""))
         print(StatusTable.render(header: ["OBJECT", "ROWS WRITTEN", "SECONDS"], rightAligned: [1, 2], rows: report.objects.map {
             [$0.name, String($0.rowsWritten), String(format: "%.3f", $0.seconds)]
         }))
