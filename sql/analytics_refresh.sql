@@ -1,17 +1,26 @@
--- analytics.refresh(p_full): bring the analytics tables up to date with public.events.
+-- analytics.refresh(p_full, p_yield): bring the analytics tables up to date with public.events.
 --
--- Incremental (p_full = false): recomputes exactly the (tenant, day) buckets marked in
--- refresh_dirty_buckets, plus the days whose figures those marks change indirectly:
+-- Incremental (p_full = false): works from the marks in refresh_dirty_buckets. The events of the
+-- batches they name are the new ones (read by events_tenant_batch_idx); they are merged into the
+-- identity, user and device tables and added to the per-day counts, each exactly once (the marks
+-- read are deleted in the same transaction). Recomputed whole, writing only the rows that differ:
+--   * a day marked without a batch (its events may have changed other than by additions);
 --   * the days an alias appears on, when its link moved to another user (an anonymous session
 --     identified later is credited to its user on every day it appears);
---   * the days a device sent events on, when its first activation arrived or moved earlier;
---   * new_users on the old and new first day of a user whose first event moved.
+--   * device_metrics on the days a device sent events on, when its first activation arrived or
+--     moved earlier; inventory_daily and device_metrics of every marked day (from its inventory
+--     and device events only);
+--   * dim_users for users whose days were recomputed or whose attributes changed (the others take
+--     the same additions as their days); new_users on the old and new first day of a user whose
+--     first event moved.
 -- Full (p_full = true): rebuilds everything from events; it must give the same rows.
+-- p_yield: while loads run, pause p_yield × the seconds just worked between steps (yield_to_loads).
 --
 -- The caller (`sluice refresh`) runs this in one REPEATABLE READ transaction under an advisory
 -- lock: every statement sees the same snapshot, BI readers see the old rows until COMMIT, and the
 -- marks deleted are exactly those read (a load that commits meanwhile keeps its mark). No lock is
 -- taken on events, so loads never wait. Returns what it did per object.
+
 -- The funnel step an event is, or NULL (docs/metrics.md).
 CREATE OR REPLACE FUNCTION analytics.funnel_step_of(p_contract text, p_type text, p_status text)
 RETURNS text
@@ -42,12 +51,13 @@ BEGIN
     IF p_ratio IS NULL OR p_ratio <= 0 THEN
         RETURN 0;
     END IF;
+    -- pg_locks lists every database's locks: only this one's count.
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks AS l
                    WHERE l.granted AND l.pid <> pg_backend_pid()
+                     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname = current_database())
                      AND ((l.locktype = 'relation' AND l.relation = 'public.events'::regclass AND l.mode = 'RowExclusiveLock')
-                          OR (l.locktype = 'advisory' AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
-                                                                          WHERE d.datname = current_database())
-                              AND l.classid = x'736C7569'::int::oid AND l.objid = x'6C6F6164'::int::oid AND l.objsubid = 1))) THEN
+                          OR (l.locktype = 'advisory' AND l.classid = x'736C7569'::int::oid AND l.objid = x'6C6F6164'::int::oid
+                              AND l.objsubid = 1))) THEN
         RETURN 0;
     END IF;
     pause := least(extract(epoch FROM clock_timestamp() - p_busy_since) * p_ratio, 30);
@@ -79,10 +89,10 @@ DECLARE
     busy_since   timestamptz := clock_timestamp();
     yielded      numeric := 0;
 BEGIN
-    DROP VIEW IF EXISTS _new, _link_source, _user_day_source, _attribute_source, _user_events, _funnel_user_days_source;
+    DROP VIEW IF EXISTS _new, _day_ev, _count_events, _link_source, _user_day_source, _attribute_source, _user_events, _funnel_user_days_source;
     DROP TABLE IF EXISTS _stats, _marks, _days, _whole_days, _new_batches, _new_events, _ev, _pairs, _touched, _old_links,
                          _changed_aliases, _changed_devices, _fact_days, _recompute_days, _affected_users, _affected,
-                         _newuser_days, _alias_days_new, _device_days_new, _user_days_new, _funnel_user_days_new;
+                         _newuser_days, _merged_users, _alias_days_new, _device_days_new, _user_days_new, _funnel_user_days_new, _typed_ev;
     CREATE TEMP TABLE _stats (object text PRIMARY KEY, rows_written bigint, seconds numeric) ON COMMIT DROP;
     CREATE TEMP TABLE _marks ON COMMIT DROP AS SELECT d.id, d.tenant_id, d.day, d.batch_id FROM public.refresh_dirty_buckets AS d;
 
@@ -114,10 +124,11 @@ BEGIN
     ELSE
         INSERT INTO _days SELECT DISTINCT k.tenant_id, k.day FROM _marks AS k;
         ANALYZE _days;
-        -- A range scan of events' (tenant_id, occurred_at) index per bucket, in its month's
-        -- partition only (OFFSET 0 keeps the planner from turning this into a scan of every event).
+        -- Every event of the days marked without a batch (recomputed whole): a range scan of
+        -- events' (tenant_id, occurred_at) index per day, in its month's partition only (OFFSET 0
+        -- keeps the planner from turning this into a scan of every event).
         CREATE TEMP TABLE _ev ON COMMIT DROP AS
-        SELECT f.* FROM _days AS d
+        SELECT f.* FROM (SELECT DISTINCT k.tenant_id, k.day FROM _marks AS k WHERE k.batch_id IS NULL) AS d
         JOIN LATERAL (SELECT m.* FROM analytics.event_measures AS m
                       WHERE m.tenant_id = d.tenant_id
                         AND m.occurred_at >= (d.day::timestamp AT TIME ZONE 'UTC')
@@ -128,13 +139,12 @@ BEGIN
     ANALYZE _days;
     SELECT count(*) INTO day_count FROM _days;
 
-    -- The new events (_new): those not yet counted in the tables kept per identity and user
-    -- (identity_pairs, alias_days, dim_devices, device_days, user_days, user_attribute_values,
-    -- funnel_user_days). Incrementally, those of the batches the marks name, plus every event of a
-    -- day marked without a batch (_whole_days: such a day is recomputed whole). Each event is
-    -- merged into those tables exactly once: its mark is deleted in this transaction. The per-day
-    -- aggregates (kpi_daily, funnel_step, inventory_daily, device_metrics) are recomputed from
-    -- every event of their days (_ev).
+    -- The new events (_new): those not yet counted. Incrementally, the events of the batches the
+    -- marks name (an index range of events_tenant_batch_idx each), plus every event of a day marked
+    -- without a batch (_whole_days, read above into _ev: such a day is recomputed whole). Each
+    -- event is merged exactly once: its mark is deleted in this transaction. Identities, users and
+    -- the additive per-day counts (kpi_daily, funnel_step) take the new events; inventory_daily and
+    -- device_metrics recompute their marked days from those days' inventory and device events.
     CREATE TEMP TABLE _whole_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
     IF p_full THEN
         INSERT INTO _whole_days SELECT d.tenant_id, d.day FROM _days AS d;
@@ -146,9 +156,13 @@ BEGIN
         ANALYZE _new_batches;
         ANALYZE _whole_days;
         CREATE TEMP TABLE _new_events ON COMMIT DROP AS
-        SELECT e.* FROM _ev AS e
-        WHERE EXISTS (SELECT 1 FROM _new_batches AS b WHERE b.tenant_id = e.tenant_id AND b.batch_id = e.batch_id)
-           OR EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day);
+        SELECT f.* FROM _new_batches AS b
+        JOIN LATERAL (SELECT m.* FROM analytics.event_measures AS m
+                      WHERE m.tenant_id = b.tenant_id AND m.batch_id = b.batch_id
+                      OFFSET 0) AS f ON true
+        WHERE NOT EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = f.tenant_id AND w.day = f.day)
+        UNION ALL
+        SELECT e.* FROM _ev AS e;
         ANALYZE _new_events;
         CREATE TEMP VIEW _new AS SELECT e.* FROM _new_events AS e;
     END IF;
@@ -227,10 +241,10 @@ BEGIN
     GET DIAGNOSTICS m = ROW_COUNT;
     n := n + m;
 
+    ANALYZE _touched;
     CREATE TEMP TABLE _old_links ON COMMIT DROP AS
     SELECT l.tenant_id, l.alias_kind, l.alias, l.user_id
     FROM analytics.identity_links AS l JOIN _touched AS t USING (tenant_id, alias_kind, alias);
-    ANALYZE _touched;
     ANALYZE _old_links;
     DELETE FROM analytics.identity_links AS l USING _touched AS t
     WHERE l.tenant_id = t.tenant_id AND l.alias_kind = t.alias_kind AND l.alias = t.alias;
@@ -299,10 +313,11 @@ BEGIN
     INSERT INTO _stats VALUES ('dim_devices', n, extract(epoch FROM clock_timestamp() - step_started));
     SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
-    -- The days to recompute: the marked ones, and (incrementally) those whose figures changed
-    -- through a moved link or a device's new first activation. Their events join _ev.
+    -- The days whose figures change (_fact_days): the marked ones, and (incrementally) those a
+    -- moved link or a device's new first activation reaches.
     -- The days whose per-user rows are recomputed whole (_recompute_days): those marked without a
-    -- batch, and the days a moved link reaches. The other marked days take only their new events.
+    -- batch, and the days a moved link reaches; their events join _ev. The other marked days take
+    -- only their new events.
     CREATE TEMP TABLE _fact_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
     INSERT INTO _fact_days SELECT d.tenant_id, d.day FROM _days AS d;
     CREATE TEMP TABLE _recompute_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
@@ -324,7 +339,7 @@ BEGIN
         SELECT DISTINCT a.tenant_id, a.day FROM analytics.device_days AS a JOIN _changed_devices AS c USING (tenant_id, device_id)
         ON CONFLICT DO NOTHING;
         INSERT INTO _ev
-        SELECT i.* FROM (SELECT f.tenant_id, f.day FROM _fact_days AS f EXCEPT SELECT d.tenant_id, d.day FROM _days AS d) AS x
+        SELECT i.* FROM (SELECT r.tenant_id, r.day FROM _recompute_days AS r EXCEPT SELECT w.tenant_id, w.day FROM _whole_days AS w) AS x
         JOIN LATERAL (SELECT m.* FROM analytics.event_measures AS m
                       WHERE m.tenant_id = x.tenant_id
                         AND m.occurred_at >= (x.day::timestamp AT TIME ZONE 'UTC')
@@ -335,8 +350,31 @@ BEGIN
     END IF;
     ANALYZE _fact_days;
     ANALYZE _recompute_days;
+    -- inventory_daily and device_metrics are recomputed for every day whose figures change: from
+    -- _ev for the days recomputed whole, else from those days' inventory and device events only
+    -- (an index range of events_type_occurred_at_idx per type and day).
+    step_started := clock_timestamp();
+    CREATE TEMP TABLE _typed_ev ON COMMIT DROP AS
+    SELECT i.* FROM (SELECT f.tenant_id, f.day FROM _fact_days AS f EXCEPT SELECT w.tenant_id, w.day FROM _whole_days AS w) AS x
+    CROSS JOIN unnest(ARRAY['inventory', 'device_activation', 'dosage_delivery', 'adverse_event', 'patch_application',
+                            'sensor_reading']) AS t(type)
+    JOIN LATERAL (SELECT m.* FROM analytics.event_measures AS m
+                  WHERE m.type = t.type AND m.contract = 'pocm' AND m.tenant_id = x.tenant_id
+                    AND m.occurred_at >= (x.day::timestamp AT TIME ZONE 'UTC')
+                    AND m.occurred_at < ((x.day + 1)::timestamp AT TIME ZONE 'UTC')
+                  OFFSET 0) AS i ON true;
+    ANALYZE _typed_ev;
+    read_time := read_time + extract(epoch FROM clock_timestamp() - step_started);
+    CREATE TEMP VIEW _day_ev AS
+    SELECT e.* FROM _ev AS e WHERE EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day)
+    UNION ALL
+    SELECT t.* FROM _typed_ev AS t;
     SELECT count(*) INTO fact_count FROM _fact_days;
-    SELECT count(*) INTO read_count FROM _ev;
+    -- Events read: _ev (days recomputed whole), the new events of batches, and _typed_ev.
+    SELECT (SELECT count(*) FROM _new AS e
+            WHERE NOT EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day))
+           + (SELECT count(*) FROM _ev) + (SELECT count(*) FROM _typed_ev)
+    INTO read_count;
 
     -- Users: events per canonical user and day, attributes, then the users those touched.
     step_started := clock_timestamp();
@@ -396,17 +434,17 @@ BEGIN
         )
         INSERT INTO _affected_users SELECT a.tenant_id, a.user_id FROM added AS a;
         GET DIAGNOSTICS n = ROW_COUNT;
-        WITH merged AS (
-            INSERT INTO analytics.user_days AS u (tenant_id, user_id, day, events, first_at, last_at)
-            SELECT x.tenant_id, x.user_id, x.day, x.events, x.first_at, x.last_at FROM _user_days_new AS x WHERE NOT x.whole
-            ON CONFLICT (tenant_id, user_id, day) DO UPDATE
-            SET events = u.events + EXCLUDED.events, first_at = LEAST(u.first_at, EXCLUDED.first_at),
-                last_at = GREATEST(u.last_at, EXCLUDED.last_at)
-            RETURNING u.tenant_id, u.user_id
-        )
-        INSERT INTO _affected_users SELECT m.tenant_id, m.user_id FROM merged AS m;
+        -- Their users' dim_users rows take the same additions below (_merged_users).
+        INSERT INTO analytics.user_days AS u (tenant_id, user_id, day, events, first_at, last_at)
+        SELECT x.tenant_id, x.user_id, x.day, x.events, x.first_at, x.last_at FROM _user_days_new AS x WHERE NOT x.whole
+        ON CONFLICT (tenant_id, user_id, day) DO UPDATE
+        SET events = u.events + EXCLUDED.events, first_at = LEAST(u.first_at, EXCLUDED.first_at),
+            last_at = GREATEST(u.last_at, EXCLUDED.last_at);
         GET DIAGNOSTICS m = ROW_COUNT;
         n := n + m;
+        CREATE TEMP TABLE _merged_users ON COMMIT DROP AS
+        SELECT x.tenant_id, x.user_id, min(x.first_at) AS first_at, max(x.last_at) AS last_at, sum(x.events) AS events
+        FROM _user_days_new AS x WHERE NOT x.whole GROUP BY x.tenant_id, x.user_id;
     END IF;
     SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
@@ -435,10 +473,36 @@ BEGIN
     SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
     IF NOT p_full THEN
-        -- Users whose days or attributes changed (a moved link takes days away from one user and
-        -- gives them to another: both are here).
+        -- Users rebuilt from all their rows: those whose days were recomputed (a moved link takes
+        -- days away from one user and gives them to another: both are here) or whose attributes
+        -- changed.
         INSERT INTO _affected SELECT DISTINCT a.tenant_id, a.user_id FROM _affected_users AS a;
         ANALYZE _affected;
+        -- The others who only gained events: their rows take the same additions as their days
+        -- (earliest first, latest last, counts added); a user seen for the first time is added.
+        DELETE FROM _merged_users AS x USING _affected AS a WHERE x.tenant_id = a.tenant_id AND x.user_id = a.user_id;
+        ANALYZE _merged_users;
+        INSERT INTO _newuser_days
+        SELECT x.tenant_id, x.user_id, day FROM _merged_users AS x
+        JOIN analytics.dim_users AS d ON d.tenant_id = x.tenant_id AND d.user_id = x.user_id
+        CROSS JOIN LATERAL (VALUES ((d.first_seen_at AT TIME ZONE 'UTC')::date), ((x.first_at AT TIME ZONE 'UTC')::date)) AS v(day)
+        WHERE (x.first_at AT TIME ZONE 'UTC')::date < (d.first_seen_at AT TIME ZONE 'UTC')::date;
+        UPDATE analytics.dim_users AS d
+        SET first_seen_at = LEAST(d.first_seen_at, x.first_at), last_seen_at = GREATEST(d.last_seen_at, x.last_at),
+            event_count = d.event_count + x.events
+        FROM _merged_users AS x
+        WHERE d.tenant_id = x.tenant_id AND d.user_id = x.user_id;
+        GET DIAGNOSTICS m = ROW_COUNT;
+        n := n + m;
+        WITH added AS (
+            INSERT INTO analytics.dim_users (tenant_id, user_id, first_seen_at, last_seen_at, event_count)
+            SELECT x.tenant_id, x.user_id, x.first_at, x.last_at, x.events FROM _merged_users AS x
+            WHERE NOT EXISTS (SELECT 1 FROM analytics.dim_users AS d WHERE d.tenant_id = x.tenant_id AND d.user_id = x.user_id)
+            RETURNING tenant_id, user_id, (first_seen_at AT TIME ZONE 'UTC')::date AS day
+        )
+        INSERT INTO _newuser_days SELECT a.tenant_id, a.user_id, a.day FROM added AS a;
+        GET DIAGNOSTICS m = ROW_COUNT;
+        n := n + m;
         WITH removed AS (
             DELETE FROM analytics.dim_users AS d USING _affected AS a WHERE d.tenant_id = a.tenant_id AND d.user_id = a.user_id
             RETURNING d.tenant_id, d.user_id, (d.first_seen_at AT TIME ZONE 'UTC')::date AS day
@@ -501,36 +565,44 @@ BEGIN
     n := n + (SELECT count(*) FROM analytics.dim_users AS d WHERE p_full) + m;
     INSERT INTO _stats VALUES ('dim_users', n, extract(epoch FROM clock_timestamp() - step_started));
 
-    -- kpi_daily: every metric of the recomputed days; new_users also where a first day moved.
+    -- kpi_daily. The counts and sums: a day recomputed whole gets them from all its events; the
+    -- other marked days add their new events' (an upsert adds to the stored value). Then, for every
+    -- day whose figures change, active_users from user_days and new_users from dim_users (also
+    -- where a user's first day moved).
     step_started := clock_timestamp();
-    DELETE FROM analytics.kpi_daily AS k USING _fact_days AS f WHERE k.tenant_id = f.tenant_id AND k.day = f.day;
-    INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
+    DELETE FROM analytics.kpi_daily AS k USING _whole_days AS w WHERE k.tenant_id = w.tenant_id AND k.day = w.day;
+    DELETE FROM analytics.kpi_daily AS k USING _fact_days AS f
+    WHERE k.metric IN ('active_users', 'new_users') AND k.tenant_id = f.tenant_id AND k.day = f.day;
+    CREATE TEMP VIEW _count_events AS
+    SELECT e.* FROM _ev AS e WHERE EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day)
+    UNION ALL
+    SELECT e.* FROM _new AS e WHERE NOT EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day);
+    INSERT INTO analytics.kpi_daily AS k (tenant_id, metric, day, value)
     SELECT g.tenant_id, x.metric, g.day, x.value
     FROM (SELECT e.tenant_id, e.day, count(*) AS events,
                  count(*) FILTER (WHERE e.contract = 'pocm' AND e.type = 'checkout' AND e.status = 'completed') AS orders,
                  count(*) FILTER (WHERE e.contract = 'pocm' AND e.type = 'search') AS searches,
                  count(*) FILTER (WHERE e.contract = 'pocm' AND e.type = 'search' AND e.zero_result) AS zero_results
-          FROM _ev AS e GROUP BY e.tenant_id, e.day) AS g
+          FROM _count_events AS e GROUP BY e.tenant_id, e.day) AS g
     CROSS JOIN LATERAL (VALUES ('events', g.events), ('orders_completed', g.orders), ('searches', g.searches),
-                               ('zero_result_searches', g.zero_results)) AS x(metric, value);
+                               ('zero_result_searches', g.zero_results)) AS x(metric, value)
+    UNION ALL
+    SELECT e.tenant_id, 'revenue_captured:' || e.currency, e.day, sum(e.amount)
+    FROM _count_events AS e
+    WHERE e.contract = 'pocm' AND e.type = 'payment' AND e.status = 'captured' AND e.currency IS NOT NULL AND e.amount IS NOT NULL
+    GROUP BY e.tenant_id, e.currency, e.day
+    UNION ALL
+    SELECT e.tenant_id, 'refunds:' || e.currency, e.day, sum(COALESCE(e.refund_amount, e.amount))
+    FROM _count_events AS e
+    WHERE e.contract = 'pocm' AND e.type = 'payment' AND e.status IN ('refunded', 'partially_refunded')
+      AND e.currency IS NOT NULL AND COALESCE(e.refund_amount, e.amount) IS NOT NULL
+    GROUP BY e.tenant_id, e.currency, e.day
+    ON CONFLICT (tenant_id, metric, day) DO UPDATE SET value = k.value + EXCLUDED.value;
     GET DIAGNOSTICS n = ROW_COUNT;
     INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
     SELECT f.tenant_id, 'active_users', f.day, count(u.user_id)
     FROM _fact_days AS f LEFT JOIN analytics.user_days AS u ON u.tenant_id = f.tenant_id AND u.day = f.day
     GROUP BY f.tenant_id, f.day;
-    GET DIAGNOSTICS m = ROW_COUNT;
-    n := n + m;
-    INSERT INTO analytics.kpi_daily (tenant_id, metric, day, value)
-    SELECT e.tenant_id, 'revenue_captured:' || e.currency, e.day, sum(e.amount)
-    FROM _ev AS e
-    WHERE e.contract = 'pocm' AND e.type = 'payment' AND e.status = 'captured' AND e.currency IS NOT NULL AND e.amount IS NOT NULL
-    GROUP BY e.tenant_id, e.currency, e.day
-    UNION ALL
-    SELECT e.tenant_id, 'refunds:' || e.currency, e.day, sum(COALESCE(e.refund_amount, e.amount))
-    FROM _ev AS e
-    WHERE e.contract = 'pocm' AND e.type = 'payment' AND e.status IN ('refunded', 'partially_refunded')
-      AND e.currency IS NOT NULL AND COALESCE(e.refund_amount, e.amount) IS NOT NULL
-    GROUP BY e.tenant_id, e.currency, e.day;
     GET DIAGNOSTICS m = ROW_COUNT;
     n := n + m;
     IF p_full THEN
@@ -561,15 +633,16 @@ BEGIN
     INSERT INTO _stats VALUES ('kpi_daily', n, extract(epoch FROM clock_timestamp() - step_started));
     SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
 
-    -- funnel_step
+    -- funnel_step: counts, kept like kpi_daily's.
     step_started := clock_timestamp();
-    DELETE FROM analytics.funnel_step AS s USING _fact_days AS f WHERE s.tenant_id = f.tenant_id AND s.day = f.day;
-    INSERT INTO analytics.funnel_step (tenant_id, step, day, count)
+    DELETE FROM analytics.funnel_step AS s USING _whole_days AS w WHERE s.tenant_id = w.tenant_id AND s.day = w.day;
+    INSERT INTO analytics.funnel_step AS s (tenant_id, step, day, count)
     SELECT x.tenant_id, x.step, x.day, count(*)
     FROM (SELECT e.tenant_id, e.day, analytics.funnel_step_of(e.contract, e.type, e.status) AS step
-          FROM _ev AS e WHERE e.contract = 'pocm' AND e.type IN ('cart', 'checkout', 'payment')) AS x
+          FROM _count_events AS e WHERE e.contract = 'pocm' AND e.type IN ('cart', 'checkout', 'payment')) AS x
     WHERE x.step IS NOT NULL
-    GROUP BY x.tenant_id, x.step, x.day;
+    GROUP BY x.tenant_id, x.step, x.day
+    ON CONFLICT (tenant_id, step, day) DO UPDATE SET count = s.count + EXCLUDED.count;
     GET DIAGNOSTICS n = ROW_COUNT;
     -- Per canonical user and day, for the per-user conversion views; kept like user_days (the
     -- earliest time wins when new events are added to a day).
@@ -603,7 +676,7 @@ BEGIN
         GET DIAGNOSTICS n2 = ROW_COUNT;
         m := m + n2;
     END IF;
-    DROP VIEW _funnel_user_days_source, _user_events;
+    DROP VIEW _funnel_user_days_source, _user_events, _count_events;
     DROP VIEW _new;
     n := n + m;
     INSERT INTO _stats VALUES ('funnel_step', n, extract(epoch FROM clock_timestamp() - step_started));
@@ -618,7 +691,7 @@ BEGIN
            COALESCE(sum(abs(e.quantity)) FILTER (WHERE e.status = 'sale'), 0),
            COALESCE(sum(abs(e.quantity)) FILTER (WHERE e.status = 'return'), 0),
            count(*) FILTER (WHERE e.stock_level = 0)
-    FROM _ev AS e
+    FROM _day_ev AS e
     WHERE e.contract = 'pocm' AND e.type = 'inventory' AND e.product_id IS NOT NULL AND e.warehouse_id IS NOT NULL
       AND e.stock_level IS NOT NULL
     GROUP BY e.tenant_id, e.product_id, e.warehouse_id, e.day;
@@ -634,7 +707,7 @@ BEGIN
         SELECT e.tenant_id, e.day, e.type, e.device_id, e.delivery_success,
                CASE WHEN e.type = 'device_activation' THEN COALESCE(e.device_type, 'unknown')
                     ELSE COALESCE(d.device_type, 'unknown') END AS device_type
-        FROM _ev AS e
+        FROM _day_ev AS e
         LEFT JOIN analytics.dim_devices AS d ON d.tenant_id = e.tenant_id AND d.device_id = e.device_id
         WHERE e.device_id IS NOT NULL
     ),
@@ -657,6 +730,7 @@ BEGIN
     GROUP BY t.tenant_id, t.device_type, t.day;
     GET DIAGNOSTICS n = ROW_COUNT;
     INSERT INTO _stats VALUES ('device_metrics', n, extract(epoch FROM clock_timestamp() - step_started));
+    DROP VIEW _day_ev;
 
     -- The marks read are done; marks committed since stay for the next refresh.
     DELETE FROM public.refresh_dirty_buckets AS d USING _marks AS k WHERE d.id = k.id;

@@ -8,11 +8,12 @@ struct RefreshCommand: AsyncParsableCommand {
         commandName: "refresh",
         abstract: "Bring the analytics schema (what BI tools read) up to date with the loaded events.",
         discussion: """
-            Recomputes the analytics tables — dim_date, identity_links, dim_users, dim_devices, \
-            kpi_daily, funnel_step, inventory_daily, device_metrics — for the (tenant, day) buckets \
-            that loads marked dirty since the last refresh, and the days those changes reach (an \
-            anonymous session identified later is credited on every day it appears). Late and \
-            out-of-order events dirty only their own day. --full rebuilds everything from events and \
+            Updates the analytics tables — dim_date, identity_links, dim_users, dim_devices, \
+            kpi_daily, funnel_step, inventory_daily, device_metrics — with the events loaded since \
+            the last refresh (each load batch marks the (tenant, day) buckets it touched), and the \
+            days those changes reach (an anonymous session identified later is credited on every day \
+            it appears). Its cost follows what arrived, not the size of the warehouse; late and \
+            out-of-order events touch only their own day. --full rebuilds everything from events and \
             gives the same rows.
 
             One transaction: BI readers see the old figures or the new ones, never half a day. One \
