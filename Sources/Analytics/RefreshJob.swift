@@ -62,10 +62,14 @@ public struct RefreshJob: Sendable {
     /// write events, the refresh pauses `yieldRatio` times the seconds it just worked between its
     /// steps (0: never).
     /// - Parameter progress: one line when it has to wait for another refresh.
-    public func run(full: Bool, yieldRatio: Double = 0, progress: @Sendable (String) -> Void = { _ in }) async throws -> RefreshReport {
+    /// `onBackend` receives the server process id of the refresh's session once connected: what
+    /// `cancel(backend:)` stops.
+    public func run(full: Bool, yieldRatio: Double = 0, onBackend: @Sendable (Int32) -> Void = { _ in },
+                    progress: @Sendable (String) -> Void = { _ in }) async throws -> RefreshReport {
         let started = ContinuousClock.now
         let connection = try await PostgresConnection.connect(connectionString)
         do {
+            onBackend(try await connection.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int32.self))
             // Work tables live in memory where they fit; sorts and hashes for the full rebuild too.
             // No JIT: the refresh's many short statements over large estimated row counts paid seconds
             // of LLVM compilation each for nothing (measured: a 0-row statement took 1.9 s).
@@ -115,5 +119,19 @@ public struct RefreshJob: Sendable {
             await connection.close()
             throw error
         }
+    }
+
+    /// Cancels the statement a refresh's session (`backend`, from `run`'s `onBackend`) is running,
+    /// from a second session of the same login: the refresh's transaction rolls back at once and
+    /// its lock is released, instead of the server finishing the work for a client that left.
+    public func cancel(backend: Int32) async throws {
+        let connection = try await PostgresConnection.connect(connectionString)
+        do {
+            try await connection.query("SELECT pg_cancel_backend(\(backend))")
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
     }
 }

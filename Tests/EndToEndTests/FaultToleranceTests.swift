@@ -136,3 +136,46 @@ enum ProcessHelpers {
         return process.terminationStatus
     }
 }
+
+extension FaultToleranceTests {
+    @Test("SIGINT during `sluice refresh` cancels it on the server: exit 130, nothing kept, the refresh lock free at once")
+    func signalCancelsRefresh() async throws {
+        let lines = (0..<2_000).map { TestEvents.cartLine(key: "r\($0)", day: $0 % 20 + 1, user: "u\($0 % 300)") }
+        let input = try TestEvents.writeFile(lines)
+        try await TestDatabase.withFresh { url in
+            #expect(try await SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url]).status == 0)
+            try await TestDatabase.ensureTestLogins()
+            let loaded = try await SluiceCLI.run(["load", input.path], environment: ["DATABASE_URL": TestDatabase.url(url, as: .loader)])
+            #expect(loaded.status == 0, "\(loaded.combined)")
+            // A batch in progress keeps the refresh pausing between its steps (a long refresh to interrupt).
+            let writer = try await PostgresConnection.connect(url)
+            try await writer.execute(unsafeSQL: "BEGIN; LOCK TABLE events IN ROW EXCLUSIVE MODE")
+            let refresher = ["DATABASE_URL": TestDatabase.url(url, as: .refresher)]
+            let started = ContinuousClock.now
+            let (stopped, wasRunning) = try await SluiceCLI.runSignalled(
+                ["refresh", "--full", "--yield-to-loads", "100"], environment: refresher, signal: SIGINT, after: .milliseconds(1_500),
+                limit: .seconds(20))
+            #expect(wasRunning, "the refresh finished before the signal; the test did not exercise a stop")
+            #expect(stopped.status == 130, "\(stopped.combined)")
+            #expect(stopped.stderr.contains("stopped by SIGINT"), "\(stopped.stderr)")
+            #expect(started.duration(to: .now) < .seconds(15), "the refresh did not stop promptly")
+            try await writer.execute(unsafeSQL: "ROLLBACK")
+            await writer.close()
+            // Nothing of the cancelled rebuild was kept, and no server session still runs it.
+            let owner = try await PostgresConnection.connect(url)
+            let running = try await owner.query("""
+                SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%analytics.refresh(%'
+                  AND pid <> pg_backend_pid() AND state <> 'idle'
+                """)[0].decode("n", as: Int.self)
+            #expect(running == 0)
+            let logged = try await owner.query("SELECT count(*) AS n FROM analytics.refresh_log")[0].decode("n", as: Int.self)
+            #expect(logged == 0, "a cancelled refresh logged itself")
+            await owner.close()
+            // The next refresh does not wait for a lock, and takes the marks the cancelled one left.
+            let next = try await SluiceCLI.run(["refresh", "--json"], environment: refresher)
+            #expect(next.status == 0, "\(next.combined)")
+            #expect(!next.stderr.contains("waiting"), "\(next.stderr)")
+            #expect(next.stdout.contains("\"buckets\":20"), "\(next.stdout)")
+        }
+    }
+}

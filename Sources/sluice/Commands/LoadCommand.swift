@@ -202,24 +202,18 @@ final class StopSignals: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
     init(stop: LoadStop, grace: Duration = .seconds(5), onTimeout: @escaping @Sendable (Received) -> Void) {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                self.lock.lock()
-                let first = self.receivedSignal == nil
-                if first { self.receivedSignal = Received(number: number) }
-                self.lock.unlock()
-                let received = Received(number: number)
-                guard first else { Foundation.exit(received.exitCode) }
-                stop.request()
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.components.seconds * 1000))) {
-                    onTimeout(received)
-                }
+        sources = handleStopSignals { [weak self] number in
+            guard let self else { return }
+            self.lock.lock()
+            let first = self.receivedSignal == nil
+            if first { self.receivedSignal = Received(number: number) }
+            self.lock.unlock()
+            let received = Received(number: number)
+            guard first else { Foundation.exit(received.exitCode) }
+            stop.request()
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.components.seconds * 1000))) {
+                onTimeout(received)
             }
-            source.resume()
-            sources.append(source)
         }
     }
 
@@ -227,6 +221,18 @@ final class StopSignals: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return receivedSignal
+    }
+}
+
+/// Routes SIGINT and SIGTERM to `handler` (on a global queue) instead of their default action;
+/// keep the returned sources alive for as long as the handling should last.
+func handleStopSignals(_ handler: @escaping @Sendable (Int32) -> Void) -> [DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { handler(number) }
+        source.resume()
+        return source
     }
 }
 

@@ -48,8 +48,22 @@ struct RefreshCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await RefreshJob(connectionString: connection.resolvedConnectionString()).run(full: full, yieldRatio: yieldRatio) { line in
-            FileHandle.standardError.write(Data("sluice refresh: \(line)\n".utf8))
+        let job = RefreshJob(connectionString: connection.resolvedConnectionString())
+        // SIGINT/SIGTERM cancel the refresh on the server (its transaction rolls back, nothing of it
+        // is kept, its lock is released) rather than leaving the server to finish for nobody; a
+        // second signal exits at once.
+        let interrupt = RefreshInterrupt(job: job)
+        let report: RefreshReport
+        do {
+            report = try await job.run(full: full, yieldRatio: yieldRatio, onBackend: { interrupt.backend = $0 }) { line in
+                FileHandle.standardError.write(Data("sluice refresh: \(line)\n".utf8))
+            }
+        } catch {
+            if let received = interrupt.received {
+                FileHandle.standardError.write(Data("sluice refresh: stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); the refresh was rolled back, the analytics tables are as before and the dirty marks stay for the next refresh\n".utf8))
+                throw ExitCode(128 + received)
+            }
+            throw error
         }
         if json {
             print(report.json)
@@ -63,5 +77,42 @@ struct RefreshCommand: AsyncParsableCommand {
         print(StatusTable.render(header: ["OBJECT", "ROWS WRITTEN", "SECONDS"], rightAligned: [1, 2], rows: report.objects.map {
             [$0.name, String($0.rowsWritten), String(format: "%.3f", $0.seconds)]
         }))
+    }
+}
+
+/// Turns SIGINT/SIGTERM during `sluice refresh` into a cancel of the refresh's server session.
+final class RefreshInterrupt: @unchecked Sendable {
+    // @unchecked Sendable: the mutable state is only touched under `lock`; the dispatch sources are
+    // set up in init and only kept alive afterwards.
+    private let lock = NSLock()
+    private var backendPID: Int32?
+    private var receivedSignal: Int32?
+    private var sources: [DispatchSourceSignal] = []
+
+    init(job: RefreshJob) {
+        sources = handleStopSignals { [weak self] number in
+            guard let self else { return }
+            self.lock.lock()
+            let first = self.receivedSignal == nil
+            if first { self.receivedSignal = number }
+            let pid = self.backendPID
+            self.lock.unlock()
+            guard first, let pid else { Foundation.exit(128 + number) }
+            FileHandle.standardError.write(Data("sluice refresh: cancelling (again to quit at once)\n".utf8))
+            Task {
+                do { try await job.cancel(backend: pid) } catch { Foundation.exit(128 + number) }
+            }
+        }
+    }
+
+    var backend: Int32? {
+        get { lock.lock(); defer { lock.unlock() }; return backendPID }
+        set { lock.lock(); backendPID = newValue; lock.unlock() }
+    }
+
+    var received: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return receivedSignal
     }
 }
