@@ -36,7 +36,7 @@ struct RefreshCommand: AsyncParsableCommand {
     @Option(name: .customLong("yield-to-loads"),
             help: ArgumentHelp("While loads write events, pause between steps for this many times the seconds just worked (0: never pause).",
                                valueName: "ratio"))
-    var yieldRatio: Double = 1
+    var yieldRatio: Double = 2
 
     @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, seconds, objects [{object, rows_written, buckets, seconds}].")
     var json = false
