@@ -82,6 +82,7 @@ DECLARE
     day_count    integer;
     fact_count   integer;
     read_count   bigint;
+    whole_read   bigint;
     read_time    numeric := 0;
     lo           date;
     hi           date;
@@ -138,6 +139,7 @@ BEGIN
     ANALYZE _ev;
     ANALYZE _days;
     SELECT count(*) INTO day_count FROM _days;
+    SELECT count(*) INTO whole_read FROM _ev;
 
     -- The new events (_new): those not yet counted. Incrementally, the events of the batches the
     -- marks name (an index range of events_tenant_batch_idx each), plus every event of a day marked
@@ -370,11 +372,14 @@ BEGIN
     UNION ALL
     SELECT t.* FROM _typed_ev AS t;
     SELECT count(*) INTO fact_count FROM _fact_days;
-    -- Events read: _ev (days recomputed whole), the new events of batches, and _typed_ev.
-    SELECT (SELECT count(*) FROM _new AS e
-            WHERE NOT EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day))
-           + (SELECT count(*) FROM _ev) + (SELECT count(*) FROM _typed_ev)
-    INTO read_count;
+    -- Events read: _ev (days recomputed whole), the new events of batches (_new_events holds them
+    -- and the first whole_read rows of _ev), and _typed_ev.
+    IF p_full THEN
+        read_count := whole_read;
+    ELSE
+        SELECT (SELECT count(*) FROM _new_events) - whole_read + (SELECT count(*) FROM _ev) + (SELECT count(*) FROM _typed_ev)
+        INTO read_count;
+    END IF;
 
     -- Users: events per canonical user and day, attributes, then the users those touched.
     step_started := clock_timestamp();

@@ -230,6 +230,7 @@ struct RefreshTests {
             let refresher = RefreshJob(connectionString: TestDatabase.url(url, as: .refresher))
             let alone = try await refresher.run(full: true, yieldRatio: 1)
             #expect(alone.yieldedSeconds == 0, "nothing was loading")
+            #expect(alone.eventsRead == 2, "a full refresh reads every event")
             // A load in the middle of a batch: its transaction holds ROW EXCLUSIVE on events.
             let loader = try await PostgresConnection.connect(url)
             try await loader.execute(unsafeSQL: "BEGIN; LOCK TABLE events IN ROW EXCLUSIVE MODE")
@@ -251,6 +252,9 @@ struct RefreshTests {
             await loading.close()
             #expect(betweenBatches.yieldedSeconds > 0, "the refresh paused while a load run was open")
             #expect(try await refresher.run(full: true, yieldRatio: 1).yieldedSeconds == 0, "the load is over")
+            // An incremental refresh reads only what arrived since the last one.
+            try await AnalyticsFixture.load(url, [RecsLine.view(daysAgo: 3, time: "12:00:00", user: "u3")], contract: .recs)
+            #expect(try await refresher.run(full: false).eventsRead == 1)
         }
     }
 
