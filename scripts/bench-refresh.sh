@@ -11,6 +11,7 @@
 #                       in .sluice-bench/, started and stopped by this script; loopback only)
 #   BENCH_DAYS          days of history (default 180)
 #   BENCH_LOAD_EVENTS   events of the load-during-refresh step (default 200000)
+#   BENCH_LOAD_ROUNDS   rounds of that step, alone then during full refreshes (default 3; medians)
 #   BENCH_LATE_EVENTS   of the appended 1%, how many are late, scattered over the history (default 5)
 #   BENCH_TIMEOUT       seconds any one step may take (default 1800)
 #   BENCH_KEEP=1        keep the database and bench-out/ files afterwards
@@ -22,6 +23,8 @@ N="${1:-1000000}"
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/bench-refresh.sh [N]   (N = number of pocm events, default 1000000)" >&2; exit 2; }
 DAYS="${BENCH_DAYS:-180}"
 LOAD_EVENTS="${BENCH_LOAD_EVENTS:-200000}"
+LOAD_ROUNDS="${BENCH_LOAD_ROUNDS:-3}"
+[[ "$LOAD_ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench-refresh: BENCH_LOAD_ROUNDS must be a positive number of rounds; got '$LOAD_ROUNDS'" >&2; exit 2; }
 STEP_TIMEOUT="${BENCH_TIMEOUT:-1800}"
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 export SLUICE_MEDICAL_KEY="${SLUICE_MEDICAL_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}"
@@ -99,19 +102,37 @@ for _ in 1 2 3; do
   scan_seconds=$(awk -v a="${scan_seconds:-$s}" -v b="$s" 'BEGIN { print (b < a ? b : a) }')
 done
 
-# 4. A load alone, then the same amount while full refreshes run back to back.
-say "timing: loading $LOAD_EVENTS events alone"
-bounded "$bin" generate --contract pocm --count "$LOAD_EVENTS" --seed 93 --days 30 --tenant "$TENANT" --output "$OUT/refresh-load-a.ndjson"
-bounded "$bin" generate --contract pocm --count "$LOAD_EVENTS" --seed 94 --days 30 --tenant "$TENANT" --output "$OUT/refresh-load-b.ndjson"
-alone=$(bounded "$bin" load --contract pocm --tenant "$TENANT" --json "$OUT/refresh-load-a.ndjson")
-alone_seconds=$(json_field seconds "$alone")
-say "timing: loading $LOAD_EVENTS events while sluice refresh --full runs"
-( while true; do "$bin" refresh --full >/dev/null 2>&1 || exit 0; done ) & refresher=$!
-sleep 1
-during=$(bounded "$bin" load --contract pocm --tenant "$TENANT" --json "$OUT/refresh-load-b.ndjson")
-kill "$refresher" 2>/dev/null || true
-wait "$refresher" 2>/dev/null || true
-during_seconds=$(json_field seconds "$during")
+# 4. A load alone, then the same amount while full refreshes run back to back (default
+#    --yield-to-loads), alternately, LOAD_ROUNDS times: a load's own time varies by ±20 % from run
+#    to run here, so the medians are compared. Round r starts its load 1 + 10(r-1) s into the
+#    refreshes, so the rounds meet different steps of a full rebuild (reads, identities, users).
+refresh_loop() { # full refreshes back to back until TERM, which cancels the running one on the server
+  local child=""
+  trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM
+  while true; do
+    "$bin" refresh --full >/dev/null 2>&1 & child=$!
+    wait "$child" || exit 0
+  done
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+alone_all=(); during_all=(); rounds_text=""
+for round in $(seq 1 "$LOAD_ROUNDS"); do
+  delay=$(( 1 + 10 * (round - 1) ))
+  say "round $round/$LOAD_ROUNDS: loading $LOAD_EVENTS events alone, then $LOAD_EVENTS more ${delay} s into back-to-back sluice refresh --full"
+  bounded "$bin" generate --contract pocm --count "$LOAD_EVENTS" --seed $(( 100 + 2 * round )) --days 30 --tenant "$TENANT" --output "$OUT/refresh-load-$round-a.ndjson"
+  bounded "$bin" generate --contract pocm --count "$LOAD_EVENTS" --seed $(( 101 + 2 * round )) --days 30 --tenant "$TENANT" --output "$OUT/refresh-load-$round-b.ndjson"
+  a=$(json_field seconds "$(bounded "$bin" load --contract pocm --tenant "$TENANT" --json "$OUT/refresh-load-$round-a.ndjson")")
+  refresh_loop & refresher=$!
+  sleep "$delay"
+  d=$(json_field seconds "$(bounded "$bin" load --contract pocm --tenant "$TENANT" --json "$OUT/refresh-load-$round-b.ndjson")")
+  kill -TERM "$refresher" 2>/dev/null || true
+  wait "$refresher" 2>/dev/null || true
+  rm -f "$OUT/refresh-load-$round-a.ndjson" "$OUT/refresh-load-$round-b.ndjson"
+  alone_all+=("$a"); during_all+=("$d")
+  rounds_text+="$(printf '  round %s (load starts %2s s into the refreshes): alone %s s, during %s s, ratio %s' "$round" "$delay" "$a" "$d" "$(awk -v a="$a" -v b="$d" 'BEGIN { printf "%.3f", a / b }')")"$'\n'
+done
+alone_seconds=$(median "${alone_all[@]}")
+during_seconds=$(median "${during_all[@]}")
 
 cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
 pg_version=$(psql "$URL" -qAtX -c "SHOW server_version")
@@ -126,10 +147,11 @@ printf '%-52s %10s\n' "step" "seconds"
 printf '%-52s %10s\n' "sluice refresh (incremental)" "$inc_seconds"
 printf '%-52s %10s\n' "sluice refresh --full" "$full_seconds"
 printf '%-52s %10s\n' "GROUP BY scan of events (best of 3)" "$scan_seconds"
-printf '%-52s %10s\n' "load $LOAD_EVENTS events alone" "$alone_seconds"
-printf '%-52s %10s\n' "load $LOAD_EVENTS events during full refreshes" "$during_seconds"
+printf '%-52s %10s\n' "load $LOAD_EVENTS events alone (median of $LOAD_ROUNDS)" "$alone_seconds"
+printf '%-52s %10s\n' "load $LOAD_EVENTS events during full refreshes (median)" "$during_seconds"
 printf 'incremental / full: %s (target <= 0.05: %s)\n' "$inc_ratio" "$(awk -v r="$inc_ratio" 'BEGIN { print (r <= 0.05 ? "met" : "NOT met") }')"
 printf 'full / scan: %s (target <= 3: %s)\n' "$scan_ratio" "$(awk -v r="$scan_ratio" 'BEGIN { print (r <= 3 ? "met" : "NOT met") }')"
+printf '%s' "$rounds_text"
 printf 'load speed during refresh / alone: %s (target >= 0.80: %s)\n' "$speed_ratio" "$(awk -v r="$speed_ratio" 'BEGIN { print (r >= 0.8 ? "met" : "NOT met") }')"
 printf 'incremental per object: %s\n' "$inc_json"
 printf 'full per object: %s\n' "$full_json"

@@ -53,8 +53,12 @@ BEGIN
 END;
 $$;
 
--- Restores what set_aside_indexes took from p_table (NULL: from every table), in the same order.
-CREATE OR REPLACE FUNCTION analytics.restore_indexes(p_table regclass)
+-- Restores what set_aside_indexes took from p_table (NULL: from every table), in the same order;
+-- at most p_at_most of them (NULL: all), so that a caller can pause between index builds (each is
+-- one statement of seconds on a million rows). Returns how many it restored.
+-- Dropped first: a new argument would otherwise leave the one-argument version beside it.
+DROP FUNCTION IF EXISTS analytics.restore_indexes(regclass);
+CREATE OR REPLACE FUNCTION analytics.restore_indexes(p_table regclass, p_at_most integer DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -68,20 +72,21 @@ BEGIN
         RETURN 0;
     END IF;
     FOR item IN
-        SELECT s.table_oid, s.is_constraint, s.name, s.definition FROM _set_aside_indexes AS s
+        SELECT s.table_oid, s.position, s.is_constraint, s.name, s.definition FROM _set_aside_indexes AS s
         WHERE p_table IS NULL OR s.table_oid = p_table ORDER BY s.table_oid, s.position
+        LIMIT p_at_most
     LOOP
         IF item.is_constraint THEN
             EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', item.table_oid, item.name, item.definition);
         ELSE
             EXECUTE item.definition;
         END IF;
+        DELETE FROM _set_aside_indexes AS s WHERE s.table_oid = item.table_oid AND s.position = item.position;
         n := n + 1;
     END LOOP;
-    DELETE FROM _set_aside_indexes AS s WHERE p_table IS NULL OR s.table_oid = p_table;
     RETURN n;
 END;
 $$;
 
-REVOKE ALL ON FUNCTION analytics.set_aside_indexes(regclass), analytics.restore_indexes(regclass) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics.set_aside_indexes(regclass), analytics.restore_indexes(regclass) TO sluice_refresher;
+REVOKE ALL ON FUNCTION analytics.set_aside_indexes(regclass), analytics.restore_indexes(regclass, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.set_aside_indexes(regclass), analytics.restore_indexes(regclass, integer) TO sluice_refresher;

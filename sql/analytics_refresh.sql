@@ -14,7 +14,7 @@
 --     the same additions as their days); new_users on the old and new first day of a user whose
 --     first event moved.
 -- Full (p_full = true): rebuilds everything from events; it must give the same rows.
--- p_yield: while loads run, pause p_yield × the seconds just worked between steps (yield_to_loads).
+-- p_yield: while loads run, pause up to p_yield × the seconds just worked between steps (yield_to_loads).
 --
 -- The caller (`sluice refresh`) runs this in one REPEATABLE READ transaction under an advisory
 -- lock: every statement sees the same snapshot, BI readers see the old rows until COMMIT, and the
@@ -34,35 +34,47 @@ AS $$
                 WHEN p_type = 'payment' AND p_status = 'captured' THEN 'payment_captured' END
 $$;
 
--- analytics.yield_to_loads(busy_since, ratio): while loads run, pause for ratio × the seconds worked
--- since busy_since (at most 30 s); returns the seconds paused. A refresh calls it between its
--- steps, so while loads run it takes at most 1 / (1 + ratio) of the time, like autovacuum's cost
--- delay; with no load running it never waits. A load runs when a `sluice load` connection holds
--- the shared advisory lock 0x736C75696C6F6164 (LoadTarget.loadingLockKey, for the whole run) or
--- another session holds ROW EXCLUSIVE on events (a batch of a queue consumer or any writer, in
--- its transaction). pg_locks is readable by every role.
+-- analytics.loads_running(): whether a load writes events in this database now: a `sluice load`
+-- connection holds the shared advisory lock 0x736C75696C6F6164 (LoadTarget.loadingLockKey, for the
+-- whole run) or another session holds ROW EXCLUSIVE on events (a batch of a queue consumer or any
+-- writer, in its transaction). pg_locks is readable by every role; it lists every database's locks.
+CREATE OR REPLACE FUNCTION analytics.loads_running()
+RETURNS boolean
+LANGUAGE sql
+VOLATILE
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks AS l
+                   WHERE l.granted AND l.pid <> pg_backend_pid()
+                     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname = current_database())
+                     AND ((l.locktype = 'relation' AND l.relation = 'public.events'::regclass AND l.mode = 'RowExclusiveLock')
+                          OR (l.locktype = 'advisory' AND l.classid = x'736C7569'::int::oid AND l.objid = x'6C6F6164'::int::oid
+                              AND l.objsubid = 1)))
+$$;
+
+-- analytics.yield_to_loads(busy_since, ratio): while loads run, pause for up to ratio × the seconds
+-- worked since busy_since; returns the seconds paused. A refresh calls it between its steps, so
+-- while loads run it takes at most 1 / (1 + ratio) of the time, like autovacuum's cost delay. The
+-- pause is slept in quarter seconds and ends as soon as no load runs; with none running it never
+-- waits. On this 2-core class of machine a load alone keeps both cores busy (a client and two COPY
+-- backends) and runs at about half speed while the refresh works, hence the default ratio of 4
+-- (docs/performance.md, "Refresh").
 CREATE OR REPLACE FUNCTION analytics.yield_to_loads(p_busy_since timestamptz, p_ratio numeric)
 RETURNS numeric
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    pause numeric;
+    started timestamptz := clock_timestamp();
+    until   timestamptz;
 BEGIN
-    IF p_ratio IS NULL OR p_ratio <= 0 THEN
+    IF p_ratio IS NULL OR p_ratio <= 0 OR NOT analytics.loads_running() THEN
         RETURN 0;
     END IF;
-    -- pg_locks lists every database's locks: only this one's count.
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks AS l
-                   WHERE l.granted AND l.pid <> pg_backend_pid()
-                     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname = current_database())
-                     AND ((l.locktype = 'relation' AND l.relation = 'public.events'::regclass AND l.mode = 'RowExclusiveLock')
-                          OR (l.locktype = 'advisory' AND l.classid = x'736C7569'::int::oid AND l.objid = x'6C6F6164'::int::oid
-                              AND l.objsubid = 1))) THEN
-        RETURN 0;
-    END IF;
-    pause := least(extract(epoch FROM clock_timestamp() - p_busy_since) * p_ratio, 30);
-    PERFORM pg_sleep(pause);
-    RETURN pause;
+    until := started + (started - p_busy_since) * p_ratio;
+    WHILE clock_timestamp() < until LOOP
+        PERFORM pg_sleep(least(0.25, extract(epoch FROM until - clock_timestamp())));
+        EXIT WHEN NOT analytics.loads_running();
+    END LOOP;
+    RETURN extract(epoch FROM clock_timestamp() - started);
 END;
 $$;
 
@@ -203,7 +215,9 @@ BEGIN
         FROM _pairs AS x;
         GET DIAGNOSTICS n = ROW_COUNT;
         SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
-        PERFORM analytics.restore_indexes('analytics.identity_pairs');
+        WHILE analytics.restore_indexes('analytics.identity_pairs', 1) > 0 LOOP
+            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        END LOOP;
     ELSE
         -- Only pairs that gained an earlier first or a later last sighting are written; their
         -- aliases are the touched ones, whose links are redrawn. A pair seen again on a day being
@@ -279,7 +293,11 @@ BEGIN
     LEFT JOIN public.identity_settings AS fallback ON fallback.tenant_id = '*';
     GET DIAGNOSTICS m = ROW_COUNT;
     DROP VIEW _link_source;
-    PERFORM analytics.restore_indexes('analytics.identity_links') WHERE p_full;
+    IF p_full THEN
+        WHILE analytics.restore_indexes('analytics.identity_links', 1) > 0 LOOP
+            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        END LOOP;
+    END IF;
     SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
     n := n + m;
     INSERT INTO _stats VALUES ('identity_links', n, extract(epoch FROM clock_timestamp() - step_started));
@@ -561,11 +579,15 @@ BEGIN
     DROP VIEW _user_day_source, _attribute_source;
     SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
     IF p_full THEN
-        PERFORM analytics.restore_indexes('analytics.user_days');
-        SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
-        PERFORM analytics.restore_indexes('analytics.user_attribute_values');
-        SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
-        PERFORM analytics.restore_indexes('analytics.dim_users');
+        WHILE analytics.restore_indexes('analytics.user_days', 1) > 0 LOOP
+            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        END LOOP;
+        WHILE analytics.restore_indexes('analytics.user_attribute_values', 1) > 0 LOOP
+            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        END LOOP;
+        WHILE analytics.restore_indexes('analytics.dim_users', 1) > 0 LOOP
+            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        END LOOP;
     END IF;
     n := n + (SELECT count(*) FROM analytics.dim_users AS d WHERE p_full) + m;
     INSERT INTO _stats VALUES ('dim_users', n, extract(epoch FROM clock_timestamp() - step_started));
@@ -661,7 +683,9 @@ BEGIN
         INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
         SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM _funnel_user_days_source AS f;
         GET DIAGNOSTICS m = ROW_COUNT;
-        PERFORM analytics.restore_indexes('analytics.funnel_user_days');
+        WHILE analytics.restore_indexes('analytics.funnel_user_days', 1) > 0 LOOP
+            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        END LOOP;
     ELSE
         CREATE TEMP TABLE _funnel_user_days_new ON COMMIT DROP AS SELECT f.* FROM _funnel_user_days_source AS f;
         ANALYZE _funnel_user_days_new;

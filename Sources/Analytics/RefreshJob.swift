@@ -59,8 +59,8 @@ public struct RefreshJob: Sendable {
     }
 
     /// Refreshes the analytics tables: the dirty buckets, or everything when `full`. While loads
-    /// write events, the refresh pauses `yieldRatio` times the seconds it just worked between its
-    /// steps (0: never).
+    /// write events, the refresh pauses up to `yieldRatio` times the seconds it just worked between
+    /// its steps, until no load runs (0: never).
     /// - Parameter progress: one line when it has to wait for another refresh.
     /// `onBackend` receives the server process id of the refresh's session once connected: what
     /// `cancel(backend:)` stops.

@@ -222,12 +222,17 @@ struct RefreshTests {
             """).map { try $0.decode("index", as: String.self) }
     }
 
+    /// Two recs events loaded, and a refresh job that runs as a `sluice_refresher` member.
+    static func twoEventsAndARefresher(_ url: String) async throws -> RefreshJob {
+        try await AnalyticsFixture.load(url, [RecsLine.view(daysAgo: 3, user: "u1"), RecsLine.view(daysAgo: 2, user: "u2")],
+                                        contract: .recs)
+        return RefreshJob(connectionString: TestDatabase.url(url, as: .refresher))
+    }
+
     @Test("a refresh pauses between its steps while a load is writing events, and only then")
     func refreshYieldsToLoads() async throws {
         try await AnalyticsFixture.withMigratedDatabase { url in
-            try await AnalyticsFixture.load(url, [RecsLine.view(daysAgo: 3, user: "u1"), RecsLine.view(daysAgo: 2, user: "u2")],
-                                            contract: .recs)
-            let refresher = RefreshJob(connectionString: TestDatabase.url(url, as: .refresher))
+            let refresher = try await Self.twoEventsAndARefresher(url)
             let alone = try await refresher.run(full: true, yieldRatio: 1)
             #expect(alone.yieldedSeconds == 0, "nothing was loading")
             #expect(alone.eventsRead == 2, "a full refresh reads every event")
@@ -255,6 +260,27 @@ struct RefreshTests {
             // An incremental refresh reads only what arrived since the last one.
             try await AnalyticsFixture.load(url, [RecsLine.view(daysAgo: 3, time: "12:00:00", user: "u3")], contract: .recs)
             #expect(try await refresher.run(full: false).eventsRead == 1)
+        }
+    }
+
+    @Test("a refresh stops pausing as soon as the load it yields to is over")
+    func pauseEndsWithTheLoad() async throws {
+        try await AnalyticsFixture.withMigratedDatabase { url in
+            let refresher = try await Self.twoEventsAndARefresher(url)
+            let loading = try await PostgresConnection.connect(TestDatabase.url(url, as: .loader))
+            try await loading.query("SELECT pg_advisory_lock_shared(\(LoadTarget.loadingLockKey))")
+            let clock = ContinuousClock()
+            // Ratio 100: every step's pause would last a hundred times its work (seconds each).
+            async let refreshed = refresher.run(full: true, yieldRatio: 100)
+            try await Task.sleep(for: .seconds(2))
+            try await loading.query("SELECT pg_advisory_unlock_shared(\(LoadTarget.loadingLockKey))")
+            let loadEnded = clock.now
+            await loading.close()
+            let report = try await refreshed
+            let afterLoad = clock.now - loadEnded
+            #expect(report.yieldedSeconds >= 1, "it paused while the load ran: \(report.yieldedSeconds) s")
+            #expect(afterLoad < .seconds(1), "it went on within a pause slice of the load ending, not \(afterLoad) later")
+            #expect(try await refresher.run(full: true, yieldRatio: 100).yieldedSeconds == 0, "no load, no pause")
         }
     }
 

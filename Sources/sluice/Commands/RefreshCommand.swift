@@ -20,7 +20,8 @@ struct RefreshCommand: AsyncParsableCommand {
             refresh at a time (a second one waits). Loads are never blocked, and a load that commits \
             while a refresh runs is picked up by the next one. While a load or queue consumer is \
             writing events, the refresh pauses between its steps (--yield-to-loads) so ingestion keeps \
-            most of the machine. Run it from cron or after each load:
+            most of the machine; a pause ends as soon as no load runs. Run it from cron or after each \
+            load:
 
               sluice load --tenant acme events.ndjson && sluice refresh
 
@@ -34,9 +35,9 @@ struct RefreshCommand: AsyncParsableCommand {
     var full = false
 
     @Option(name: .customLong("yield-to-loads"),
-            help: ArgumentHelp("While loads write events, pause between steps for this many times the seconds just worked (0: never pause).",
+            help: ArgumentHelp("While loads write events, pause between steps for up to this many times the seconds just worked, so the refresh takes at most 1/(1+ratio) of the time while they run (0: never pause).",
                                valueName: "ratio"))
-    var yieldRatio: Double = 2
+    var yieldRatio: Double = 4
 
     @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, seconds, objects [{object, rows_written, buckets, seconds}].")
     var json = false
