@@ -14,7 +14,8 @@
 --     the same additions as their days); new_users on the old and new first day of a user whose
 --     first event moved.
 -- Full (p_full = true): rebuilds everything from events; it must give the same rows.
--- p_yield: while loads run, pause up to p_yield × the seconds just worked between steps (yield_to_loads).
+-- p_yield: while loads run, pause up to p_yield × the seconds just worked, at pause points between
+-- steps and inside long statements (analytics.pace, yield_to_loads).
 --
 -- The caller (`sluice refresh`) runs this in one REPEATABLE READ transaction under an advisory
 -- lock: every statement sees the same snapshot, BI readers see the old rows until COMMIT, and the
@@ -52,7 +53,8 @@ AS $$
 $$;
 
 -- analytics.yield_to_loads(busy_since, ratio): while loads run, pause for up to ratio × the seconds
--- worked since busy_since; returns the seconds paused. A refresh calls it between its steps, so
+-- worked since busy_since; returns the seconds paused. A refresh reaches it through its pause
+-- points (analytics.pace), between its steps and from inside its long statements, so
 -- while loads run it takes at most 1 / (1 + ratio) of the time, like autovacuum's cost delay. The
 -- pause is slept in quarter seconds and ends as soon as no load runs; with none running it never
 -- waits. On this 2-core class of machine a load alone keeps both cores busy (a client and two COPY
@@ -78,6 +80,32 @@ BEGIN
 END;
 $$;
 
+-- analytics.pace(): a refresh's pause point. Pauses through yield_to_loads for up to the ratio
+-- (setting sluice.yield_ratio) × the seconds worked since the last pause point (sluice.busy_since),
+-- adds the pause to sluice.yielded, and returns true. analytics.refresh() sets the three for its
+-- transaction and calls this between its steps; its long statements also call it from inside,
+-- on about one row in 20 000 of what they scan (_paced_ev and the paced sources below), so that a
+-- load that starts in the middle of a multi-second statement waits tens of milliseconds for the
+-- refresh to step aside, not the rest of the statement.
+CREATE OR REPLACE FUNCTION analytics.pace()
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    ratio numeric := nullif(current_setting('sluice.yield_ratio', true), '')::numeric;
+    slept numeric;
+BEGIN
+    IF ratio IS NULL OR ratio <= 0 THEN
+        RETURN true;
+    END IF;
+    slept := analytics.yield_to_loads(current_setting('sluice.busy_since')::timestamptz, ratio);
+    PERFORM set_config('sluice.yielded', (current_setting('sluice.yielded')::numeric + slept)::text, true),
+            set_config('sluice.busy_since', clock_timestamp()::text, true);
+    RETURN true;
+END;
+$$;
+
 -- Dropped first: CREATE OR REPLACE cannot change the columns a function returns.
 DROP FUNCTION IF EXISTS analytics.refresh(boolean);
 DROP FUNCTION IF EXISTS analytics.refresh(boolean, numeric);
@@ -99,10 +127,16 @@ DECLARE
     lo           date;
     hi           date;
     part         record;
-    busy_since   timestamptz := clock_timestamp();
-    yielded      numeric := 0;
+    yielded      numeric;
+    ev_columns   text;
+    -- A pause point on about one row in 20 000 scanned (analytics.pace).
+    paced        constant text := 'CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced';
 BEGIN
-    DROP VIEW IF EXISTS _new, _day_ev, _count_events, _link_source, _user_day_source, _attribute_source, _user_events, _funnel_user_days_source;
+    -- Pause points (analytics.pace) share these with the statements that call it from inside.
+    PERFORM set_config('sluice.yield_ratio', COALESCE(p_yield, 0)::text, true),
+            set_config('sluice.busy_since', clock_timestamp()::text, true),
+            set_config('sluice.yielded', '0', true);
+    DROP VIEW IF EXISTS _new, _day_ev, _paced_ev, _count_events, _link_source, _user_day_source, _attribute_source, _user_events, _funnel_user_days_source;
     DROP TABLE IF EXISTS _stats, _marks, _days, _whole_days, _new_batches, _new_events, _ev, _pairs, _touched, _old_links,
                          _changed_aliases, _changed_devices, _fact_days, _recompute_days, _affected_users, _affected,
                          _newuser_days, _merged_users, _alias_days_new, _device_days_new, _user_days_new, _funnel_user_days_new, _typed_ev;
@@ -126,12 +160,16 @@ BEGIN
         PERFORM analytics.set_aside_indexes(t)
         FROM unnest(ARRAY['analytics.identity_pairs', 'analytics.identity_links', 'analytics.user_days',
                           'analytics.user_attribute_values', 'analytics.dim_users', 'analytics.funnel_user_days']::regclass[]) AS t;
-        -- A month partition at a time, pausing between them while loads write (p_yield).
+        -- A month partition at a time, with pause points between them and inside (paced: see
+        -- _paced_ev below; a month of a busy tenant is seconds of reading).
         CREATE TEMP TABLE _ev ON COMMIT DROP AS SELECT f.* FROM analytics.event_measures AS f WITH NO DATA;
+        ev_columns := (SELECT string_agg(format('s.%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = 'pg_temp._ev'::regclass AND a.attnum > 0 AND NOT a.attisdropped);
         FOR part IN SELECT p.range_from, p.range_to FROM public.sluice_event_partitions AS p ORDER BY p.range_from LOOP
-            INSERT INTO _ev SELECT f.* FROM analytics.event_measures AS f
-            WHERE f.occurred_at >= part.range_from AND f.occurred_at < part.range_to;
-            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+            EXECUTE format('INSERT INTO _ev SELECT %s FROM (SELECT f.*, %s FROM analytics.event_measures AS f'
+                           ' WHERE f.occurred_at >= $1 AND f.occurred_at < $2) AS s', ev_columns, paced)
+            USING part.range_from, part.range_to;
+            PERFORM analytics.pace();
         END LOOP;
         INSERT INTO _days SELECT DISTINCT e.tenant_id, e.day FROM _ev AS e;
     ELSE
@@ -150,6 +188,12 @@ BEGIN
     END IF;
     ANALYZE _ev;
     ANALYZE _days;
+    -- The events as the long statements read them: each row of _ev, and on about one row in 20 000
+    -- a pause point (analytics.pace). The volatile column keeps the subquery from being flattened
+    -- or trimmed, so the pause points run wherever the view is scanned; it is not selected.
+    ev_columns := (SELECT string_agg(format('s.%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
+                   WHERE a.attrelid = 'pg_temp._ev'::regclass AND a.attnum > 0 AND NOT a.attisdropped);
+    EXECUTE format('CREATE TEMP VIEW _paced_ev AS SELECT %s FROM (SELECT e.*, %s FROM _ev AS e) AS s', ev_columns, paced);
     SELECT count(*) INTO day_count FROM _days;
     SELECT count(*) INTO whole_read FROM _ev;
 
@@ -162,7 +206,7 @@ BEGIN
     CREATE TEMP TABLE _whole_days (tenant_id varchar(64), day date, PRIMARY KEY (tenant_id, day)) ON COMMIT DROP;
     IF p_full THEN
         INSERT INTO _whole_days SELECT d.tenant_id, d.day FROM _days AS d;
-        CREATE TEMP VIEW _new AS SELECT e.* FROM _ev AS e;
+        CREATE TEMP VIEW _new AS SELECT e.* FROM _paced_ev AS e;
     ELSE
         INSERT INTO _whole_days SELECT DISTINCT k.tenant_id, k.day FROM _marks AS k WHERE k.batch_id IS NULL;
         CREATE TEMP TABLE _new_batches ON COMMIT DROP AS
@@ -208,15 +252,15 @@ BEGIN
     FROM _new AS e
     WHERE e.alias IS NOT NULL AND e.own_user_id IS NOT NULL
     GROUP BY e.tenant_id, e.alias_kind, e.alias, e.own_user_id;
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
     IF p_full THEN
         INSERT INTO analytics.identity_pairs (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
         SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
         FROM _pairs AS x;
         GET DIAGNOSTICS n = ROW_COUNT;
-        SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+        PERFORM analytics.pace();
         WHILE analytics.restore_indexes('analytics.identity_pairs', 1) > 0 LOOP
-            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+            PERFORM analytics.pace();
         END LOOP;
     ELSE
         -- Only pairs that gained an earlier first or a later last sighting are written; their
@@ -267,7 +311,7 @@ BEGIN
     -- The pairs to draw links from: all (full), or those of the touched aliases, found by an index
     -- probe each (a lateral join) rather than a scan of every pair.
     IF p_full THEN
-        CREATE TEMP VIEW _link_source AS SELECT p.* FROM analytics.identity_pairs AS p;
+        CREATE TEMP VIEW _link_source AS SELECT p.* FROM (SELECT q.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM analytics.identity_pairs AS q) AS p;
     ELSE
         CREATE TEMP VIEW _link_source AS
         SELECT p.* FROM _touched AS t
@@ -295,10 +339,10 @@ BEGIN
     DROP VIEW _link_source;
     IF p_full THEN
         WHILE analytics.restore_indexes('analytics.identity_links', 1) > 0 LOOP
-            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+            PERFORM analytics.pace();
         END LOOP;
     END IF;
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
     n := n + m;
     INSERT INTO _stats VALUES ('identity_links', n, extract(epoch FROM clock_timestamp() - step_started));
 
@@ -331,7 +375,7 @@ BEGIN
     END IF;
     INSERT INTO analytics.device_days SELECT x.* FROM _device_days_new AS x ON CONFLICT DO NOTHING;
     INSERT INTO _stats VALUES ('dim_devices', n, extract(epoch FROM clock_timestamp() - step_started));
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
 
     -- The days whose figures change (_fact_days): the marked ones, and (incrementally) those a
     -- moved link or a device's new first activation reaches.
@@ -417,7 +461,7 @@ BEGIN
                                         WHERE l.tenant_id = w.tenant_id AND l.alias_kind = w.alias_kind AND l.alias = w.alias)) AS user_id
         FROM (SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
                      true AS whole
-              FROM _ev AS x
+              FROM _paced_ev AS x
               WHERE EXISTS (SELECT 1 FROM _recompute_days AS r WHERE r.tenant_id = x.tenant_id AND r.day = x.day)
               UNION ALL
               SELECT x.tenant_id, x.day, x.occurred_at, x.contract, x.type, x.status, x.own_user_id, x.alias_kind, x.alias,
@@ -469,7 +513,7 @@ BEGIN
         SELECT x.tenant_id, x.user_id, min(x.first_at) AS first_at, max(x.last_at) AS last_at, sum(x.events) AS events
         FROM _user_days_new AS x WHERE NOT x.whole GROUP BY x.tenant_id, x.user_id;
     END IF;
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
 
     IF p_full THEN
         INSERT INTO analytics.user_attribute_values (tenant_id, user_id, attribute, value, observed_at, event_id)
@@ -493,7 +537,7 @@ BEGIN
     END IF;
     GET DIAGNOSTICS m = ROW_COUNT;
     n := n + m;
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
 
     IF NOT p_full THEN
         -- Users rebuilt from all their rows: those whose days were recomputed (a moved link takes
@@ -534,8 +578,8 @@ BEGIN
     END IF;
     -- The users to rebuild: all (full), or the affected ones, an index probe each.
     IF p_full THEN
-        CREATE TEMP VIEW _user_day_source AS SELECT u.* FROM analytics.user_days AS u;
-        CREATE TEMP VIEW _attribute_source AS SELECT x.* FROM analytics.user_attribute_values AS x;
+        CREATE TEMP VIEW _user_day_source AS SELECT u.* FROM (SELECT q.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM analytics.user_days AS q) AS u;
+        CREATE TEMP VIEW _attribute_source AS SELECT x.* FROM (SELECT q.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM analytics.user_attribute_values AS q) AS x;
     ELSE
         CREATE TEMP VIEW _user_day_source AS
         SELECT u.* FROM _affected AS a
@@ -577,16 +621,16 @@ BEGIN
     INSERT INTO _newuser_days SELECT a.tenant_id, a.user_id, a.day FROM added AS a WHERE NOT p_full;
     GET DIAGNOSTICS m = ROW_COUNT;
     DROP VIEW _user_day_source, _attribute_source;
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
     IF p_full THEN
         WHILE analytics.restore_indexes('analytics.user_days', 1) > 0 LOOP
-            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+            PERFORM analytics.pace();
         END LOOP;
         WHILE analytics.restore_indexes('analytics.user_attribute_values', 1) > 0 LOOP
-            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+            PERFORM analytics.pace();
         END LOOP;
         WHILE analytics.restore_indexes('analytics.dim_users', 1) > 0 LOOP
-            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+            PERFORM analytics.pace();
         END LOOP;
     END IF;
     n := n + (SELECT count(*) FROM analytics.dim_users AS d WHERE p_full) + m;
@@ -601,7 +645,7 @@ BEGIN
     DELETE FROM analytics.kpi_daily AS k USING _fact_days AS f
     WHERE k.metric IN ('active_users', 'new_users') AND k.tenant_id = f.tenant_id AND k.day = f.day;
     CREATE TEMP VIEW _count_events AS
-    SELECT e.* FROM _ev AS e WHERE EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day)
+    SELECT e.* FROM _paced_ev AS e WHERE EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day)
     UNION ALL
     SELECT e.* FROM _new AS e WHERE NOT EXISTS (SELECT 1 FROM _whole_days AS w WHERE w.tenant_id = e.tenant_id AND w.day = e.day);
     INSERT INTO analytics.kpi_daily AS k (tenant_id, metric, day, value)
@@ -658,7 +702,7 @@ BEGIN
     GET DIAGNOSTICS m = ROW_COUNT;
     n := n + m;
     INSERT INTO _stats VALUES ('kpi_daily', n, extract(epoch FROM clock_timestamp() - step_started));
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
 
     -- funnel_step: counts, kept like kpi_daily's.
     step_started := clock_timestamp();
@@ -684,7 +728,7 @@ BEGIN
         SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM _funnel_user_days_source AS f;
         GET DIAGNOSTICS m = ROW_COUNT;
         WHILE analytics.restore_indexes('analytics.funnel_user_days', 1) > 0 LOOP
-            SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+            PERFORM analytics.pace();
         END LOOP;
     ELSE
         CREATE TEMP TABLE _funnel_user_days_new ON COMMIT DROP AS SELECT f.* FROM _funnel_user_days_source AS f;
@@ -707,9 +751,10 @@ BEGIN
     END IF;
     DROP VIEW _funnel_user_days_source, _user_events, _count_events;
     DROP VIEW _new;
+    DROP VIEW _paced_ev;
     n := n + m;
     INSERT INTO _stats VALUES ('funnel_step', n, extract(epoch FROM clock_timestamp() - step_started));
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
 
     -- inventory_daily
     step_started := clock_timestamp();
@@ -726,7 +771,7 @@ BEGIN
     GROUP BY e.tenant_id, e.product_id, e.warehouse_id, e.day;
     GET DIAGNOSTICS n = ROW_COUNT;
     INSERT INTO _stats VALUES ('inventory_daily', n, extract(epoch FROM clock_timestamp() - step_started));
-    SELECT yielded + y.slept, clock_timestamp() INTO yielded, busy_since FROM analytics.yield_to_loads(busy_since, p_yield) AS y(slept);
+    PERFORM analytics.pace();
 
     -- device_metrics: events with a device_id, typed by the event (activation) or dim_devices.
     step_started := clock_timestamp();
@@ -772,6 +817,7 @@ BEGIN
 
     -- Nothing may stay without its indexes (a no-op when every table got them back above).
     PERFORM analytics.restore_indexes(NULL);
+    yielded := current_setting('sluice.yielded')::numeric;
     RETURN QUERY SELECT s.object, day_count, s.rows_written, round(s.seconds, 3), fact_count, read_count, round(read_time, 3),
                         round(yielded, 3)
                  FROM _stats AS s ORDER BY s.object;
