@@ -246,17 +246,20 @@ BEGIN
     step_started := clock_timestamp();
     -- One pass: first and last time per pair; the last event's id rides on the (time, id) maximum.
     CREATE TEMP TABLE _touched (tenant_id varchar(64), alias_kind varchar(16), alias varchar(255)) ON COMMIT DROP;
+    -- (The outer query adds pause points while the groups are written, as the paced sources do
+    -- while rows are scanned.)
     CREATE TEMP TABLE _pairs ON COMMIT DROP AS
-    SELECT e.tenant_id, e.alias_kind, e.alias, e.own_user_id AS user_id, min(e.occurred_at) AS first_seen_at,
-           max(ARRAY[(extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.id]) AS newest
-    FROM _new AS e
-    WHERE e.alias IS NOT NULL AND e.own_user_id IS NOT NULL
-    GROUP BY e.tenant_id, e.alias_kind, e.alias, e.own_user_id;
+    SELECT g.tenant_id, g.alias_kind, g.alias, g.user_id, g.first_seen_at, g.newest
+    FROM (SELECT e.tenant_id, e.alias_kind, e.alias, e.own_user_id AS user_id, min(e.occurred_at) AS first_seen_at,
+                 max(ARRAY[(extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.id]) AS newest, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced
+          FROM _new AS e
+          WHERE e.alias IS NOT NULL AND e.own_user_id IS NOT NULL
+          GROUP BY e.tenant_id, e.alias_kind, e.alias, e.own_user_id) AS g;
     PERFORM analytics.pace();
     IF p_full THEN
         INSERT INTO analytics.identity_pairs (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
         SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
-        FROM _pairs AS x;
+        FROM (SELECT p.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM _pairs AS p) AS x;
         GET DIAGNOSTICS n = ROW_COUNT;
         PERFORM analytics.pace();
         WHILE analytics.restore_indexes('analytics.identity_pairs', 1) > 0 LOOP
@@ -330,7 +333,7 @@ BEGIN
            g.users_seen, g.users_seen > COALESCE(own.max_users_per_alias, fallback.max_users_per_alias, 5),
            g.first_seen_at, g.last_seen_at
     FROM (SELECT p.tenant_id, p.alias_kind, p.alias, min(p.user_id) AS only_user, count(*) AS users_seen,
-                 min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at
+                 min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced
           FROM _link_source AS p
           GROUP BY p.tenant_id, p.alias_kind, p.alias) AS g
     LEFT JOIN public.identity_settings AS own ON own.tenant_id = g.tenant_id
@@ -472,8 +475,10 @@ BEGIN
     WHERE e.user_id IS NOT NULL;
     IF p_full THEN
         INSERT INTO analytics.user_days (tenant_id, user_id, day, events, first_at, last_at)
-        SELECT u.tenant_id, u.user_id, u.day, count(*), min(u.occurred_at), max(u.occurred_at)
-        FROM _user_events AS u GROUP BY u.tenant_id, u.user_id, u.day;
+        SELECT g.tenant_id, g.user_id, g.day, g.events, g.first_at, g.last_at
+        FROM (SELECT u.tenant_id, u.user_id, u.day, count(*) AS events, min(u.occurred_at) AS first_at,
+                     max(u.occurred_at) AS last_at, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced
+              FROM _user_events AS u GROUP BY u.tenant_id, u.user_id, u.day) AS g;
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
         CREATE TEMP TABLE _user_days_new ON COMMIT DROP AS
@@ -615,7 +620,8 @@ BEGIN
                                          last_name, role, company, user_type, login_method, country, signup_method, attributes)
         SELECT d.tenant_id, d.user_id, d.first_seen_at, d.last_seen_at, d.event_count, v.email_hash, v.first_name, v.last_name,
                v.role, v.company, v.user_type, v.login_method, v.country, v.signup_method, COALESCE(v.rest, '{}')
-        FROM days AS d LEFT JOIN attributes AS v ON v.tenant_id = d.tenant_id AND v.user_id = d.user_id
+        FROM (SELECT x.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM days AS x) AS d
+        LEFT JOIN attributes AS v ON v.tenant_id = d.tenant_id AND v.user_id = d.user_id
         RETURNING tenant_id, user_id, (first_seen_at AT TIME ZONE 'UTC')::date AS day
     )
     INSERT INTO _newuser_days SELECT a.tenant_id, a.user_id, a.day FROM added AS a WHERE NOT p_full;
@@ -725,7 +731,7 @@ BEGIN
     GROUP BY u.tenant_id, u.user_id, x.step, u.day, u.whole;
     IF p_full THEN
         INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
-        SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM _funnel_user_days_source AS f;
+        SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM (SELECT x.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM _funnel_user_days_source AS x) AS f;
         GET DIAGNOSTICS m = ROW_COUNT;
         WHILE analytics.restore_indexes('analytics.funnel_user_days', 1) > 0 LOOP
             PERFORM analytics.pace();
