@@ -15,7 +15,7 @@
 --     first event moved.
 -- Full (p_full = true): rebuilds everything from events; it must give the same rows.
 -- p_yield: while loads run, pause up to p_yield × the seconds just worked, at pause points between
--- steps and inside long statements (analytics.pace, yield_to_loads).
+-- steps and inside long statements (analytics.pace, analytics.pace_sampled).
 --
 -- The caller (`sluice refresh`) runs this in one REPEATABLE READ transaction under an advisory
 -- lock: every statement sees the same snapshot, BI readers see the old rows until COMMIT, and the
@@ -52,58 +52,51 @@ AS $$
                               AND l.objsubid = 1)))
 $$;
 
--- analytics.yield_to_loads(busy_since, ratio): while loads run, pause for up to ratio × the seconds
--- worked since busy_since; returns the seconds paused. A refresh reaches it through its pause
--- points (analytics.pace), between its steps and from inside its long statements, so
--- while loads run it takes at most 1 / (1 + ratio) of the time, like autovacuum's cost delay. The
--- pause is slept in quarter seconds and ends as soon as no load runs; with none running it never
--- waits. On this 2-core class of machine a load alone keeps both cores busy (a client and two COPY
--- backends) and runs at about half speed while the refresh works, hence the default ratio of 4
--- (docs/performance.md, "Refresh").
-CREATE OR REPLACE FUNCTION analytics.yield_to_loads(p_busy_since timestamptz, p_ratio numeric)
-RETURNS numeric
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    started timestamptz := clock_timestamp();
-    until   timestamptz;
-BEGIN
-    IF p_ratio IS NULL OR p_ratio <= 0 OR NOT analytics.loads_running() THEN
-        RETURN 0;
-    END IF;
-    until := started + (started - p_busy_since) * p_ratio;
-    WHILE clock_timestamp() < until LOOP
-        PERFORM pg_sleep(least(0.25, extract(epoch FROM until - clock_timestamp())));
-        EXIT WHEN NOT analytics.loads_running();
-    END LOOP;
-    RETURN extract(epoch FROM clock_timestamp() - started);
-END;
-$$;
-
--- analytics.pace(): a refresh's pause point. Pauses through yield_to_loads for up to the ratio
--- (setting sluice.yield_ratio) × the seconds worked since the last pause point (sluice.busy_since),
--- adds the pause to sluice.yielded, and returns true. analytics.refresh() sets the three for its
--- transaction and calls this between its steps; its long statements also call it from inside,
--- on about one row in 20 000 of what they scan (_paced_ev and the paced sources below), so that a
--- load that starts in the middle of a multi-second statement waits tens of milliseconds for the
--- refresh to step aside, not the rest of the statement.
+-- analytics.pace(): a refresh's pause point. While loads run, it pauses for up to the ratio
+-- (setting sluice.yield_ratio) × the seconds worked since the last pause point (sluice.busy_since)
+-- and adds the pause to sluice.yielded; analytics.refresh() sets the three for its transaction.
+-- So while loads run a refresh takes at most 1 / (1 + ratio) of the time, like autovacuum's cost
+-- delay. The pause is slept in quarter seconds and ends as soon as no load runs; with none running
+-- it never waits. On this 2-core class of machine a load alone keeps both cores busy (a client and
+-- two COPY backends) and runs at about half speed while the refresh works, hence the default
+-- ratio of 4 (docs/performance.md, "Refresh"). Returns true.
 CREATE OR REPLACE FUNCTION analytics.pace()
 RETURNS boolean
 LANGUAGE plpgsql
 VOLATILE
 AS $$
 DECLARE
-    ratio numeric := nullif(current_setting('sluice.yield_ratio', true), '')::numeric;
-    slept numeric;
+    ratio   numeric := nullif(current_setting('sluice.yield_ratio', true), '')::numeric;
+    started timestamptz := clock_timestamp();
+    until   timestamptz;
 BEGIN
-    IF ratio IS NULL OR ratio <= 0 THEN
-        RETURN true;
+    IF ratio > 0 AND analytics.loads_running() THEN
+        until := started + (started - current_setting('sluice.busy_since')::timestamptz) * ratio;
+        WHILE clock_timestamp() < until LOOP
+            PERFORM pg_sleep(least(0.25, extract(epoch FROM until - clock_timestamp())));
+            EXIT WHEN NOT analytics.loads_running();
+        END LOOP;
+        PERFORM set_config('sluice.yielded',
+                           (current_setting('sluice.yielded')::numeric + extract(epoch FROM clock_timestamp() - started))::text, true);
     END IF;
-    slept := analytics.yield_to_loads(current_setting('sluice.busy_since')::timestamptz, ratio);
-    PERFORM set_config('sluice.yielded', (current_setting('sluice.yielded')::numeric + slept)::text, true),
-            set_config('sluice.busy_since', clock_timestamp()::text, true);
+    PERFORM set_config('sluice.busy_since', clock_timestamp()::text, true);
     RETURN true;
 END;
+$$;
+-- Folded into analytics.pace().
+DROP FUNCTION IF EXISTS analytics.yield_to_loads(timestamptz, numeric);
+
+-- analytics.pace_sampled(): a pause point on about one row in 20 000. The refresh's long statements
+-- select it as an extra column of what they scan or write (never read, and never trimmed by the
+-- planner: it is volatile), so that a load that starts in the middle of a multi-second statement
+-- waits tens of milliseconds for the refresh to step aside, not the rest of the statement. A SQL
+-- function the planner inlines: per row it costs one random().
+CREATE OR REPLACE FUNCTION analytics.pace_sampled()
+RETURNS boolean
+LANGUAGE sql
+VOLATILE
+AS $$
+    SELECT CASE WHEN random() < 0.00005 THEN analytics.pace() END
 $$;
 
 -- Dropped first: CREATE OR REPLACE cannot change the columns a function returns.
@@ -128,9 +121,10 @@ DECLARE
     hi           date;
     part         record;
     yielded      numeric;
-    ev_columns   text;
-    -- A pause point on about one row in 20 000 scanned (analytics.pace).
-    paced        constant text := 'CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced';
+    -- The columns of analytics.event_measures (and of _ev), for the paced reads of them.
+    ev_columns   constant text := (SELECT string_agg(format('s.%I', a.attname), ', ' ORDER BY a.attnum)
+                                   FROM pg_catalog.pg_attribute AS a
+                                   WHERE a.attrelid = 'analytics.event_measures'::regclass AND a.attnum > 0 AND NOT a.attisdropped);
 BEGIN
     -- Pause points (analytics.pace) share these with the statements that call it from inside.
     PERFORM set_config('sluice.yield_ratio', COALESCE(p_yield, 0)::text, true),
@@ -163,11 +157,10 @@ BEGIN
         -- A month partition at a time, with pause points between them and inside (paced: see
         -- _paced_ev below; a month of a busy tenant is seconds of reading).
         CREATE TEMP TABLE _ev ON COMMIT DROP AS SELECT f.* FROM analytics.event_measures AS f WITH NO DATA;
-        ev_columns := (SELECT string_agg(format('s.%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
-                       WHERE a.attrelid = 'pg_temp._ev'::regclass AND a.attnum > 0 AND NOT a.attisdropped);
         FOR part IN SELECT p.range_from, p.range_to FROM public.sluice_event_partitions AS p ORDER BY p.range_from LOOP
-            EXECUTE format('INSERT INTO _ev SELECT %s FROM (SELECT f.*, %s FROM analytics.event_measures AS f'
-                           ' WHERE f.occurred_at >= $1 AND f.occurred_at < $2) AS s', ev_columns, paced)
+            EXECUTE format('INSERT INTO _ev SELECT %s FROM (SELECT f.*, analytics.pace_sampled() AS paced'
+                           ' FROM analytics.event_measures AS f WHERE f.occurred_at >= $1 AND f.occurred_at < $2) AS s',
+                           ev_columns)
             USING part.range_from, part.range_to;
             PERFORM analytics.pace();
         END LOOP;
@@ -188,12 +181,11 @@ BEGIN
     END IF;
     ANALYZE _ev;
     ANALYZE _days;
-    -- The events as the long statements read them: each row of _ev, and on about one row in 20 000
-    -- a pause point (analytics.pace). The volatile column keeps the subquery from being flattened
-    -- or trimmed, so the pause points run wherever the view is scanned; it is not selected.
-    ev_columns := (SELECT string_agg(format('s.%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
-                   WHERE a.attrelid = 'pg_temp._ev'::regclass AND a.attnum > 0 AND NOT a.attisdropped);
-    EXECUTE format('CREATE TEMP VIEW _paced_ev AS SELECT %s FROM (SELECT e.*, %s FROM _ev AS e) AS s', ev_columns, paced);
+    -- The events as the long statements read them: each row of _ev, with pause points
+    -- (analytics.pace_sampled; the volatile column keeps the subquery from being flattened or
+    -- trimmed, so they run wherever the view is scanned; it is not selected).
+    EXECUTE format('CREATE TEMP VIEW _paced_ev AS SELECT %s FROM (SELECT e.*, analytics.pace_sampled() AS paced FROM _ev AS e) AS s',
+                   ev_columns);
     SELECT count(*) INTO day_count FROM _days;
     SELECT count(*) INTO whole_read FROM _ev;
 
@@ -251,7 +243,7 @@ BEGIN
     CREATE TEMP TABLE _pairs ON COMMIT DROP AS
     SELECT g.tenant_id, g.alias_kind, g.alias, g.user_id, g.first_seen_at, g.newest
     FROM (SELECT e.tenant_id, e.alias_kind, e.alias, e.own_user_id AS user_id, min(e.occurred_at) AS first_seen_at,
-                 max(ARRAY[(extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.id]) AS newest, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced
+                 max(ARRAY[(extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.id]) AS newest, analytics.pace_sampled() AS paced
           FROM _new AS e
           WHERE e.alias IS NOT NULL AND e.own_user_id IS NOT NULL
           GROUP BY e.tenant_id, e.alias_kind, e.alias, e.own_user_id) AS g;
@@ -259,7 +251,7 @@ BEGIN
     IF p_full THEN
         INSERT INTO analytics.identity_pairs (tenant_id, alias_kind, alias, user_id, first_seen_at, last_seen_at, last_event_id)
         SELECT x.tenant_id, x.alias_kind, x.alias, x.user_id, x.first_seen_at, timestamptz 'epoch' + x.newest[1] * interval '1 microsecond', x.newest[2]
-        FROM (SELECT p.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM _pairs AS p) AS x;
+        FROM (SELECT p.*, analytics.pace_sampled() AS paced FROM _pairs AS p) AS x;
         GET DIAGNOSTICS n = ROW_COUNT;
         PERFORM analytics.pace();
         WHILE analytics.restore_indexes('analytics.identity_pairs', 1) > 0 LOOP
@@ -314,7 +306,7 @@ BEGIN
     -- The pairs to draw links from: all (full), or those of the touched aliases, found by an index
     -- probe each (a lateral join) rather than a scan of every pair.
     IF p_full THEN
-        CREATE TEMP VIEW _link_source AS SELECT p.* FROM (SELECT q.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM analytics.identity_pairs AS q) AS p;
+        CREATE TEMP VIEW _link_source AS SELECT p.* FROM (SELECT q.*, analytics.pace_sampled() AS paced FROM analytics.identity_pairs AS q) AS p;
     ELSE
         CREATE TEMP VIEW _link_source AS
         SELECT p.* FROM _touched AS t
@@ -333,7 +325,7 @@ BEGIN
            g.users_seen, g.users_seen > COALESCE(own.max_users_per_alias, fallback.max_users_per_alias, 5),
            g.first_seen_at, g.last_seen_at
     FROM (SELECT p.tenant_id, p.alias_kind, p.alias, min(p.user_id) AS only_user, count(*) AS users_seen,
-                 min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced
+                 min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at, analytics.pace_sampled() AS paced
           FROM _link_source AS p
           GROUP BY p.tenant_id, p.alias_kind, p.alias) AS g
     LEFT JOIN public.identity_settings AS own ON own.tenant_id = g.tenant_id
@@ -477,7 +469,7 @@ BEGIN
         INSERT INTO analytics.user_days (tenant_id, user_id, day, events, first_at, last_at)
         SELECT g.tenant_id, g.user_id, g.day, g.events, g.first_at, g.last_at
         FROM (SELECT u.tenant_id, u.user_id, u.day, count(*) AS events, min(u.occurred_at) AS first_at,
-                     max(u.occurred_at) AS last_at, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced
+                     max(u.occurred_at) AS last_at, analytics.pace_sampled() AS paced
               FROM _user_events AS u GROUP BY u.tenant_id, u.user_id, u.day) AS g;
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
@@ -583,8 +575,8 @@ BEGIN
     END IF;
     -- The users to rebuild: all (full), or the affected ones, an index probe each.
     IF p_full THEN
-        CREATE TEMP VIEW _user_day_source AS SELECT u.* FROM (SELECT q.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM analytics.user_days AS q) AS u;
-        CREATE TEMP VIEW _attribute_source AS SELECT x.* FROM (SELECT q.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM analytics.user_attribute_values AS q) AS x;
+        CREATE TEMP VIEW _user_day_source AS SELECT u.* FROM (SELECT q.*, analytics.pace_sampled() AS paced FROM analytics.user_days AS q) AS u;
+        CREATE TEMP VIEW _attribute_source AS SELECT x.* FROM (SELECT q.*, analytics.pace_sampled() AS paced FROM analytics.user_attribute_values AS q) AS x;
     ELSE
         CREATE TEMP VIEW _user_day_source AS
         SELECT u.* FROM _affected AS a
@@ -620,7 +612,7 @@ BEGIN
                                          last_name, role, company, user_type, login_method, country, signup_method, attributes)
         SELECT d.tenant_id, d.user_id, d.first_seen_at, d.last_seen_at, d.event_count, v.email_hash, v.first_name, v.last_name,
                v.role, v.company, v.user_type, v.login_method, v.country, v.signup_method, COALESCE(v.rest, '{}')
-        FROM (SELECT x.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM days AS x) AS d
+        FROM (SELECT x.*, analytics.pace_sampled() AS paced FROM days AS x) AS d
         LEFT JOIN attributes AS v ON v.tenant_id = d.tenant_id AND v.user_id = d.user_id
         RETURNING tenant_id, user_id, (first_seen_at AT TIME ZONE 'UTC')::date AS day
     )
@@ -731,7 +723,7 @@ BEGIN
     GROUP BY u.tenant_id, u.user_id, x.step, u.day, u.whole;
     IF p_full THEN
         INSERT INTO analytics.funnel_user_days (tenant_id, user_id, step, day, first_at)
-        SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM (SELECT x.*, CASE WHEN random() < 0.00005 THEN analytics.pace() END AS paced FROM _funnel_user_days_source AS x) AS f;
+        SELECT f.tenant_id, f.user_id, f.step, f.day, f.first_at FROM (SELECT x.*, analytics.pace_sampled() AS paced FROM _funnel_user_days_source AS x) AS f;
         GET DIAGNOSTICS m = ROW_COUNT;
         WHILE analytics.restore_indexes('analytics.funnel_user_days', 1) > 0 LOOP
             PERFORM analytics.pace();

@@ -51,7 +51,7 @@ public struct LoadTarget: Sendable {
     public var sessionSettings: [(name: String, value: String)] = []
     /// Each connection holds the shared "a load is running" advisory lock (`LoadTarget.loadingLockKey`)
     /// while open, so `sluice refresh` pauses between its steps for as long as a file load runs
-    /// (analytics.yield_to_loads), not only while one of its batches is inside a transaction.
+    /// (analytics.loads_running), not only while one of its batches is inside a transaction.
     /// Queue consumers leave it off: an idle consumer is not loading.
     public var announcesLoading = false
 

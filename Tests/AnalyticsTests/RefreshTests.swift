@@ -284,6 +284,41 @@ struct RefreshTests {
         }
     }
 
+    @Test("a long statement reaches the pause points from inside while a load runs, and never otherwise")
+    func pausesInsideAStatement() async throws {
+        try await AnalyticsFixture.withMigratedDatabase { url in
+            // What the refresh's long statements do: select analytics.pace_sampled() with each row.
+            let statement = """
+                BEGIN;
+                SELECT set_config('sluice.yield_ratio', '4', true), set_config('sluice.busy_since', clock_timestamp()::text, true),
+                       set_config('sluice.yielded', '0', true);
+                SELECT count(*) FROM (SELECT s.g FROM (SELECT g, analytics.pace_sampled() AS paced
+                                                       FROM generate_series(1, 2000000) AS g) AS s) AS z;
+                """
+            func run() async throws -> (yielded: Double, seconds: Double) {
+                let connection = try await PostgresConnection.connect(url)
+                let clock = ContinuousClock()
+                let started = clock.now
+                try await connection.execute(unsafeSQL: statement)
+                let elapsed = (clock.now - started).components
+                let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+                let yielded = try await connection.query("SELECT current_setting('sluice.yielded')::float8 AS y")[0].decode("y", as: Double.self)
+                try await connection.execute(unsafeSQL: "COMMIT")
+                await connection.close()
+                return (yielded, seconds)
+            }
+            #expect(try await run().yielded == 0, "no load, no pause")
+            let loading = try await PostgresConnection.connect(TestDatabase.url(url, as: .loader))
+            try await loading.query("SELECT pg_advisory_lock_shared(\(LoadTarget.loadingLockKey))")
+            let busy = try await run()
+            try await loading.query("SELECT pg_advisory_unlock_shared(\(LoadTarget.loadingLockKey))")
+            await loading.close()
+            #expect(busy.yielded > 0, "the statement paused from inside for the load")
+            // At most 4 × the time worked (ratio 4), give or take one quarter-second sleep.
+            #expect(busy.yielded <= 4 * (busy.seconds - busy.yielded) + 0.3, "\(busy)")
+        }
+    }
+
     @Test("a load committing while a refresh runs keeps its dirty mark for the next refresh")
     func marksSurviveAConcurrentRefresh() async throws {
         try await AnalyticsFixture.withMigratedDatabase { url in
