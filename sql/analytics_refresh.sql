@@ -134,6 +134,9 @@ BEGIN
     DROP TABLE IF EXISTS _stats, _marks, _days, _whole_days, _new_batches, _new_events, _ev, _pairs, _touched, _old_links,
                          _changed_aliases, _changed_devices, _fact_days, _recompute_days, _affected_users, _affected,
                          _newuser_days, _merged_users, _alias_days_new, _device_days_new, _user_days_new, _funnel_user_days_new, _typed_ev;
+    -- Indexes a transaction set aside and committed without restoring come back before anything
+    -- relies on them (ON CONFLICT needs the primary keys); a no-op otherwise.
+    PERFORM analytics.restore_indexes(NULL);
     CREATE TEMP TABLE _stats (object text PRIMARY KEY, rows_written bigint, seconds numeric) ON COMMIT DROP;
     CREATE TEMP TABLE _marks ON COMMIT DROP AS SELECT d.id, d.tenant_id, d.day, d.batch_id FROM public.refresh_dirty_buckets AS d;
 

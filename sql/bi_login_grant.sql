@@ -10,6 +10,7 @@ CREATE OR REPLACE FUNCTION sluice_bi_grant(p_login text, p_tenant text, p_passwo
                                            p_connection_limit integer, p_statement_timeout text)
 RETURNS boolean
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     created boolean := false;

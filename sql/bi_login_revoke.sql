@@ -4,6 +4,7 @@
 CREATE OR REPLACE FUNCTION sluice_bi_revoke(p_login text)
 RETURNS boolean
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM public.tenant_logins WHERE login = p_login) THEN

@@ -1,5 +1,8 @@
 -- sluice_event_partitions: one row per partition of `events`, with its UTC range, a row estimate
 -- (planner statistics, else the live-tuple counter) and its total size including indexes.
+-- The parent is public.events by its OID, not by the reader's current_schema(): a session whose
+-- search_path starts elsewhere must still see every partition (a full refresh reads month by month
+-- from this view). A definer-rights view (reviewed in docs/security.md): it reads only the catalog.
 CREATE OR REPLACE VIEW sluice_event_partitions AS
 SELECT
     child.relname::text AS partition_name,
@@ -9,10 +12,8 @@ SELECT
          ELSE COALESCE(stats.n_live_tup, 0) END AS row_estimate,
     pg_total_relation_size(child.oid) AS total_bytes
 FROM pg_inherits
-JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
 JOIN pg_class child  ON child.oid = pg_inherits.inhrelid
 LEFT JOIN pg_stat_user_tables stats ON stats.relid = child.oid
-WHERE parent.relname = 'events'
-  AND parent.relnamespace = to_regnamespace(current_schema())::oid;
+WHERE pg_inherits.inhparent = 'public.events'::regclass;
 
 GRANT SELECT ON sluice_event_partitions TO sluice_refresher;

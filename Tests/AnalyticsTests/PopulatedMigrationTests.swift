@@ -22,6 +22,8 @@ struct PopulatedMigrationTests {
         let oldRoot = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-before-0010-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: oldRoot.appendingPathComponent("migrations"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: root.appendingPathComponent("sql"), to: oldRoot.appendingPathComponent("sql"))
+        // sluice_current_tenant() came with 0011 (its sql/ file reads 0011's tenant_logins).
+        try FileManager.default.removeItem(at: oldRoot.appendingPathComponent("sql/sluice_current_tenant.sql"))
         for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("migrations").path) where name < "0010" {
             try FileManager.default.copyItem(at: root.appendingPathComponent("migrations/\(name)"), to: oldRoot.appendingPathComponent("migrations/\(name)"))
         }
@@ -34,6 +36,9 @@ struct PopulatedMigrationTests {
             // This version's loader stands in for the one of that schema; it names its batch in each
             // dirty mark (migration 0013, which adds the column only if missing).
             try await connection.execute(unsafeSQL: "ALTER TABLE refresh_dirty_buckets ADD COLUMN batch_id VARCHAR(255)")
+            // This version's refresh keeps the indexes it sets aside where 0015 puts them (the
+            // migration creates them only if missing).
+            try await connection.execute(unsafeSQL: try String(contentsOf: root.appendingPathComponent("migrations/0015_definer_rights.sql"), encoding: .utf8))
             // Loaded and refreshed as the owner, as before this version.
             var options = LoadOptions(connectionString: url)
             options.tenant = "acme"
