@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// What one `sluice refresh` did, per analytics object.
@@ -22,22 +23,59 @@ public struct RefreshReport: Sendable, Equatable {
     /// included in `seconds` and in the objects' seconds.
     public var yieldedSeconds: Double
     public var objects: [Object]
+    /// Seconds the refresh worked, from taking the refresh lock to its COMMIT (not the wait for
+    /// the lock).
     public var seconds: Double
+    /// Seconds spent waiting for another refresh to release the lock before this one could start
+    /// (0 when the lock was free).
+    public var waitedSeconds: Double
     /// Another refresh held the lock when this one started, and it waited.
     public var waitedForLock: Bool
 
-    /// The `--json` object: `full, buckets, seconds, objects: [{object, rows_written, seconds}]`.
+    /// The `--json` object: `full, buckets, days_recomputed, events_read, read_seconds,
+    /// yielded_seconds, waited_seconds, seconds, objects: [{object, rows_written, buckets, seconds}]`.
     public var json: String {
-        let objectsJSON = objects.map {
-            "{\"object\":\"\($0.name)\",\"rows_written\":\($0.rowsWritten),\"buckets\":\(buckets),\"seconds\":\(Self.format($0.seconds))}"
-        }.joined(separator: ",")
-        return "{\"full\":\(full),\"buckets\":\(buckets),\"days_recomputed\":\(daysRecomputed),\"events_read\":\(eventsRead),"
-            + "\"read_seconds\":\(Self.format(readSeconds)),\"yielded_seconds\":\(Self.format(yieldedSeconds)),\"seconds\":\(Self.format(seconds)),\"objects\":[\(objectsJSON)]}"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(JSONShape(self))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 
-    static func format(_ seconds: Double) -> String {
-        let milliseconds = (seconds * 1000).rounded()
-        return "\(milliseconds / 1000)"
+    /// Seconds rounded to milliseconds, as every report prints them.
+    static func rounded(_ seconds: Double) -> Double {
+        (seconds * 1000).rounded() / 1000
+    }
+
+    private struct JSONShape: Encodable {
+        struct ObjectShape: Encodable {
+            var object: String
+            var rows_written: Int64
+            var buckets: Int
+            var seconds: Double
+        }
+        var full: Bool
+        var buckets: Int
+        var days_recomputed: Int
+        var events_read: Int64
+        var read_seconds: Double
+        var yielded_seconds: Double
+        var waited_seconds: Double
+        var seconds: Double
+        var objects: [ObjectShape]
+
+        init(_ report: RefreshReport) {
+            full = report.full
+            buckets = report.buckets
+            days_recomputed = report.daysRecomputed
+            events_read = report.eventsRead
+            read_seconds = RefreshReport.rounded(report.readSeconds)
+            yielded_seconds = RefreshReport.rounded(report.yieldedSeconds)
+            waited_seconds = RefreshReport.rounded(report.waitedSeconds)
+            seconds = RefreshReport.rounded(report.seconds)
+            objects = report.objects.map {
+                ObjectShape(object: $0.name, rows_written: $0.rowsWritten, buckets: report.buckets, seconds: RefreshReport.rounded($0.seconds))
+            }
+        }
     }
 }
 
@@ -66,7 +104,6 @@ public struct RefreshJob: Sendable {
     /// `cancel(backend:)` stops.
     public func run(full: Bool, yieldRatio: Double = 0, onBackend: @Sendable (Int32) -> Void = { _ in },
                     progress: @Sendable (String) -> Void = { _ in }) async throws -> RefreshReport {
-        let started = ContinuousClock.now
         let connection = try await PostgresConnection.connect(connectionString)
         do {
             onBackend(try await connection.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int32.self))
@@ -85,11 +122,16 @@ public struct RefreshJob: Sendable {
             // A member of sluice_refresher acts as it: one refresh reads and writes every tenant's
             // rows, which row-level security would otherwise hide (its BYPASSRLS is not inherited).
             try await connection.adoptGroupRole("sluice_refresher")
+            // The wait for another refresh is reported apart from the work: a refresh that waited a
+            // minute behind a long rebuild did not take a minute itself.
+            let waitStarted = ContinuousClock.now
             let gotLock = try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey)) AS locked")[0].decode("locked", as: Bool.self)
             if !gotLock {
                 progress("another `sluice refresh` is running; waiting for it to finish")
                 try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))")
             }
+            let waited = gotLock ? Duration.zero : waitStarted.duration(to: .now)
+            let started = ContinuousClock.now
             let rows = try await connection.withTransaction { connection in
                 try connection.execute(unsafeSQL: "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 return try connection.query("""
@@ -101,7 +143,7 @@ public struct RefreshJob: Sendable {
             _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
             await connection.close()
             var report = RefreshReport(full: full, buckets: 0, daysRecomputed: 0, eventsRead: 0, readSeconds: 0, yieldedSeconds: 0, objects: [],
-                                       seconds: 0, waitedForLock: !gotLock)
+                                       seconds: 0, waitedSeconds: Self.seconds(waited), waitedForLock: !gotLock)
             for row in rows {
                 report.buckets = try row.decode("buckets", as: Int.self)
                 report.daysRecomputed = try row.decode("days_recomputed", as: Int.self)
@@ -112,13 +154,17 @@ public struct RefreshJob: Sendable {
                                             rowsWritten: try row.decode("rows_written", as: Int64.self),
                                             seconds: try row.decode("seconds", as: Double.self)))
             }
-            let elapsed = started.duration(to: .now).components
-            report.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            report.seconds = Self.seconds(started.duration(to: .now))
             return report
         } catch {
             await connection.close()
             throw error
         }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// Cancels the statement a refresh's session (`backend`, from `run`'s `onBackend`) is running,

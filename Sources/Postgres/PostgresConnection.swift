@@ -72,6 +72,30 @@ public actor PostgresConnection {
         // NOTICEs (`relation already exists, skipping`) would go to stderr through libpq's default
         // notice processor; warnings and errors still arrive.
         try execute(unsafeSQL: "SET TIME ZONE 'UTC'; SET client_min_messages = warning")
+        try endServerWorkWithClient(serverVersion: Int(PQserverVersion(conn)))
+    }
+
+    /// How often the server checks, while it runs a statement of this session, that the client is
+    /// still connected (PostgreSQL ≥ 14).
+    public static let clientConnectionCheckInterval = "2s"
+
+    /// Makes the server stop this session's work when the client is gone: a `kill -9` of
+    /// `sluice refresh` (or a lost host) must not leave its backend running the statement to its
+    /// end for nobody, holding the refresh lock (docs/reliability.md).
+    ///
+    /// - PostgreSQL ≥ 14: `client_connection_check_interval` polls the socket while a statement
+    ///   runs; a closed client cancels the statement and ends the session within the interval, its
+    ///   transaction rolled back and its advisory locks released.
+    /// - Any version, over TCP: server-side keepalives notice a vanished host within about 25 s
+    ///   and end a session that waits for its next statement (one holding a lock between
+    ///   statements). Before 14 a running statement still runs to its end. On a Unix socket the
+    ///   keepalive settings are ignored (the kernel reports the closed peer at once).
+    private func endServerWorkWithClient(serverVersion: Int) throws(PostgresError) {
+        var settings = "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3"
+        if serverVersion >= 140000 {
+            settings += "; SET client_connection_check_interval = '\(Self.clientConnectionCheckInterval)'"
+        }
+        try execute(unsafeSQL: settings)
     }
 
     /// Closes the connection now (it also closes when the last reference goes away).

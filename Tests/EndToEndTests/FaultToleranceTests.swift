@@ -138,19 +138,35 @@ enum ProcessHelpers {
 }
 
 extension FaultToleranceTests {
-    @Test("SIGINT during `sluice refresh` cancels it on the server: exit 130, nothing kept, the refresh lock free at once")
-    func signalCancelsRefresh() async throws {
-        let lines = (0..<2_000).map { TestEvents.cartLine(key: "r\($0)", day: $0 % 20 + 1, user: "u\($0 % 300)") }
+    /// `sluice refresh`'s advisory lock key ("refresh" in ASCII, RefreshJob.lockKey).
+    static let refreshLockKey = Int64(0x72_6566_7265_7368)
+
+    /// A migrated database with `events` cart events over `days` days loaded by the loader login;
+    /// `body` gets its owner URL and the refresher login's environment.
+    static func withLoadedWarehouse(events: Int, days: Int, _ body: (String, [String: String]) async throws -> Void) async throws {
+        let lines = (0..<events).map { TestEvents.cartLine(key: "r\($0)", day: $0 % days + 1, user: "u\($0 % 300)") }
         let input = try TestEvents.writeFile(lines)
         try await TestDatabase.withFresh { url in
             #expect(try await SluiceCLI.run(["migrate"], environment: ["DATABASE_URL": url]).status == 0)
             try await TestDatabase.ensureTestLogins()
             let loaded = try await SluiceCLI.run(["load", input.path], environment: ["DATABASE_URL": TestDatabase.url(url, as: .loader)])
             #expect(loaded.status == 0, "\(loaded.combined)")
-            // A batch in progress keeps the refresh pausing between its steps (a long refresh to interrupt).
-            let writer = try await PostgresConnection.connect(url)
-            try await writer.execute(unsafeSQL: "BEGIN; LOCK TABLE events IN ROW EXCLUSIVE MODE")
-            let refresher = ["DATABASE_URL": TestDatabase.url(url, as: .refresher)]
+            try await body(url, ["DATABASE_URL": TestDatabase.url(url, as: .refresher)])
+        }
+    }
+
+    /// A batch in progress (ROW EXCLUSIVE on events, as a writer holds it) keeps a refresh pausing
+    /// between its steps: a long refresh to interrupt. ROLLBACK on the connection ends it.
+    static func loadInProgress(_ url: String) async throws -> PostgresConnection {
+        let writer = try await PostgresConnection.connect(url)
+        try await writer.execute(unsafeSQL: "BEGIN; LOCK TABLE events IN ROW EXCLUSIVE MODE")
+        return writer
+    }
+
+    @Test("SIGINT during `sluice refresh` cancels it on the server: exit 130, nothing kept, the refresh lock free at once")
+    func signalCancelsRefresh() async throws {
+        try await Self.withLoadedWarehouse(events: 2_000, days: 20) { url, refresher in
+            let writer = try await Self.loadInProgress(url)
             let started = ContinuousClock.now
             let (stopped, wasRunning) = try await SluiceCLI.runSignalled(
                 ["refresh", "--full", "--yield-to-loads", "100"], environment: refresher, signal: SIGINT, after: .milliseconds(1_500),
@@ -176,6 +192,72 @@ extension FaultToleranceTests {
             #expect(next.status == 0, "\(next.combined)")
             #expect(!next.stderr.contains("waiting"), "\(next.stderr)")
             #expect(next.stdout.contains("\"buckets\":20"), "\(next.stdout)")
+        }
+    }
+}
+
+extension FaultToleranceTests {
+    @Test("kill -9 of `sluice refresh --full`: the server ends its session within 5 s, the lock is free, the next refresh reports no wait")
+    func killedRefreshEndsOnTheServer() async throws {
+        try await Self.withLoadedWarehouse(events: 2_000, days: 20) { url, refresher in
+            // Server-side work that, without the client check, would go on for as long as the
+            // batch stays open.
+            let writer = try await Self.loadInProgress(url)
+            let (killed, _) = try await SluiceCLI.runKilled(["refresh", "--full", "--yield-to-loads", "100"], environment: refresher,
+                                                            after: .milliseconds(1_500))
+            #expect(killed, "the refresh finished before it was killed; the test did not exercise a kill")
+            let killedAt = ContinuousClock.now
+            let owner = try await PostgresConnection.connect(url)
+            var remaining = -1
+            var lockHeld = true
+            while killedAt.duration(to: .now) < .seconds(5) {
+                remaining = try await owner.query("""
+                    SELECT count(*)::int AS n FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%analytics.refresh(%'
+                    """)[0].decode("n", as: Int.self)
+                lockHeld = try await owner.query("""
+                    SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+                                   AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = \(Self.refreshLockKey)) AS held
+                    """)[0].decode("held", as: Bool.self)
+                if remaining == 0 && !lockHeld { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let gone = killedAt.duration(to: .now)
+            #expect(remaining == 0, "the killed refresh's backend still runs \(gone) after the kill")
+            #expect(!lockHeld, "the refresh lock is still held \(gone) after the kill")
+            let logged = try await owner.query("SELECT count(*)::int AS n FROM analytics.refresh_log")[0].decode("n", as: Int.self)
+            #expect(logged == 0, "the killed refresh committed")
+            try await writer.execute(unsafeSQL: "ROLLBACK")
+            await writer.close()
+            await owner.close()
+            // The next refresh starts at once: no wait in its report, and it does the work.
+            let next = try await SluiceCLI.run(["refresh", "--json"], environment: refresher)
+            #expect(next.status == 0, "\(next.combined)")
+            #expect(!next.stderr.contains("waiting"), "\(next.stderr)")
+            #expect(next.stdout.contains("\"waited_seconds\":0,"), "\(next.stdout)")
+            #expect(next.stdout.contains("\"buckets\":20"), "\(next.stdout)")
+        }
+    }
+
+    @Test("a refresh that waits for another reports the wait apart from its own time")
+    func refreshReportsItsWait() async throws {
+        try await Self.withLoadedWarehouse(events: 500, days: 5) { url, refresher in
+            // Another refresh holds the lock for 3 s.
+            let holder = try await PostgresConnection.connect(url)
+            try await holder.query("SELECT pg_advisory_lock(\(Self.refreshLockKey))")
+            async let waited = SluiceCLI.run(["refresh"], environment: refresher)
+            try await Task.sleep(for: .seconds(3))
+            try await holder.query("SELECT pg_advisory_unlock(\(Self.refreshLockKey))")
+            let outcome = try await waited
+            await holder.close()
+            #expect(outcome.status == 0, "\(outcome.combined)")
+            #expect(outcome.stderr.contains("another `sluice refresh` is running; waiting"), "\(outcome.stderr)")
+            // "waited 3.01 s for another refresh; refreshed 5 dirty buckets (incremental) in 0.12 s; …"
+            let line = try #require(outcome.stdout.split(separator: "\n").first.map(String.init))
+            let wait = line.firstMatch(of: #/^waited ([0-9.]+) s for another refresh; /#).flatMap { Double($0.1) }
+            let work = line.firstMatch(of: #/\) in ([0-9.]+) s; /#).flatMap { Double($0.1) }
+            #expect((wait ?? 0) >= 2.5, "the wait is not reported: \(line)")
+            #expect((work ?? .infinity) < 2.5, "the refresh's own time includes the wait: \(line)")
         }
     }
 }

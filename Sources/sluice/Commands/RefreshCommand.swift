@@ -17,7 +17,9 @@ struct RefreshCommand: AsyncParsableCommand {
             gives the same rows.
 
             One transaction: BI readers see the old figures or the new ones, never half a day. One \
-            refresh at a time (a second one waits). Loads are never blocked, and a load that commits \
+            refresh at a time: a second one waits, and reports that wait apart from its own time. \
+            A refresh whose process dies (kill -9, a lost host) is stopped by the server within \
+            seconds, rolled back, and its lock freed. Loads are never blocked, and a load that commits \
             while a refresh runs is picked up by the next one. While a load or queue consumer is \
             writing events, the refresh pauses between its steps (--yield-to-loads) so ingestion keeps \
             most of the machine; a pause ends as soon as no load runs. Run it from cron or after each \
@@ -39,7 +41,7 @@ struct RefreshCommand: AsyncParsableCommand {
                                valueName: "ratio"))
     var yieldRatio: Double = 4
 
-    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, seconds, objects [{object, rows_written, buckets, seconds}].")
+    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, waited_seconds (for another refresh's lock, not part of seconds), seconds, objects [{object, rows_written, buckets, seconds}].")
     var json = false
 
     func validate() throws {
@@ -72,7 +74,8 @@ struct RefreshCommand: AsyncParsableCommand {
         }
         let kind = report.full ? "full rebuild" : "incremental"
         let reached = report.daysRecomputed > report.buckets ? " and \(report.daysRecomputed - report.buckets) more they reached" : ""
-        print("refreshed \(counted(report.buckets, "dirty bucket"))\(reached) (\(kind)) in \(String(format: "%.2f", report.seconds)) s; "
+        let waited = report.waitedForLock ? "waited \(String(format: "%.2f", report.waitedSeconds)) s for another refresh; " : ""
+        print("\(waited)refreshed \(counted(report.buckets, "dirty bucket"))\(reached) (\(kind)) in \(String(format: "%.2f", report.seconds)) s; "
               + "read \(counted(report.eventsRead, "event")) in \(String(format: "%.2f", report.readSeconds)) s"
               + (report.yieldedSeconds > 0 ? "; paused \(String(format: "%.2f", report.yieldedSeconds)) s for loads" : ""))
         print(StatusTable.render(header: ["OBJECT", "ROWS WRITTEN", "SECONDS"], rightAligned: [1, 2], rows: report.objects.map {
