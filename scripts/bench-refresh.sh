@@ -11,7 +11,11 @@
 #                       in .sluice-bench/, started and stopped by this script; loopback only)
 #   BENCH_DAYS          days of history (default 180)
 #   BENCH_LOAD_EVENTS   events of the load-during-refresh step (default 200000)
-#   BENCH_LOAD_ROUNDS   rounds of that step, alone then during full refreshes (default 3; medians)
+#   BENCH_LOAD_ROUNDS   rounds of that step, alone then during full refreshes (default 3; medians;
+#                       0 skips the step)
+#   BENCH_BASELINE      a git revision: also time the full rebuild alternately with that revision's
+#                       sql/ and this checkout's, on the same warehouse (before/after a change to
+#                       the refresh's SQL; BENCH_AB_ROUNDS rounds each, default 3)
 #   BENCH_LATE_EVENTS   of the appended 1%, how many are late, scattered over the history (default 5)
 #   BENCH_TIMEOUT       seconds any one step may take (default 1800)
 #   BENCH_KEEP=1        keep the database and bench-out/ files afterwards
@@ -24,7 +28,13 @@ N="${1:-1000000}"
 DAYS="${BENCH_DAYS:-180}"
 LOAD_EVENTS="${BENCH_LOAD_EVENTS:-200000}"
 LOAD_ROUNDS="${BENCH_LOAD_ROUNDS:-3}"
-[[ "$LOAD_ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench-refresh: BENCH_LOAD_ROUNDS must be a positive number of rounds; got '$LOAD_ROUNDS'" >&2; exit 2; }
+[[ "$LOAD_ROUNDS" =~ ^[0-9]+$ ]] || { echo "bench-refresh: BENCH_LOAD_ROUNDS must be a number of rounds (0 skips them); got '$LOAD_ROUNDS'" >&2; exit 2; }
+BASELINE="${BENCH_BASELINE:-}"
+AB_ROUNDS="${BENCH_AB_ROUNDS:-3}"
+[[ "$AB_ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench-refresh: BENCH_AB_ROUNDS must be a positive number of rounds; got '$AB_ROUNDS'" >&2; exit 2; }
+if [ -n "$BASELINE" ]; then
+  git rev-parse --verify --quiet "$BASELINE^{commit}" >/dev/null || { echo "bench-refresh: BENCH_BASELINE '$BASELINE' is not a git revision of this checkout" >&2; exit 2; }
+fi
 STEP_TIMEOUT="${BENCH_TIMEOUT:-1800}"
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 export SLUICE_MEDICAL_KEY="${SLUICE_MEDICAL_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}"
@@ -151,8 +161,34 @@ for round in $(seq 1 "$LOAD_ROUNDS"); do
   alone_all+=("$a"); during_all+=("$d")
   rounds_text+="$(printf '  round %s (load starts %2s s into the refreshes): alone %s s, during %s s, ratio %s' "$round" "$delay" "$a" "$d" "$(awk -v a="$a" -v b="$d" 'BEGIN { printf "%.3f", a / b }')")"$'\n'
 done
-alone_seconds=$(median "${alone_all[@]}")
-during_seconds=$(median "${during_all[@]}")
+alone_seconds=$(median "${alone_all[@]:-0}")
+during_seconds=$(median "${during_all[@]:-0}")
+
+# 5. Before/after (BENCH_BASELINE): the full rebuild with the baseline's sql/ and with this
+#    checkout's, alternately on the same warehouse, so that the machine's drift hits both alike.
+#    The files are applied with psql as the owner, in name order (what `sluice migrate` does for
+#    sql/); the last round leaves this checkout's in place.
+apply_sql_dir() { # directory
+  local f
+  for f in "$1"/*.sql; do psql "$URL" -qX -v ON_ERROR_STOP=1 -f "$f" >/dev/null; done
+}
+ab_text=""
+if [ -n "$BASELINE" ]; then
+  base_dir="$OUT/baseline-sql"
+  rm -rf "$base_dir"; mkdir -p "$base_dir"
+  git archive "$BASELINE" sql | tar -x -C "$base_dir"
+  before_all=(); after_all=()
+  for round in $(seq 1 "$AB_ROUNDS"); do
+    say "before/after round $round/$AB_ROUNDS: sluice refresh --full with sql/ of $BASELINE, then of this checkout"
+    apply_sql_dir "$base_dir/sql"
+    start=$(now_s); bounded "$bin" refresh --full >/dev/null; b=$(elapsed "$start" "$(now_s)")
+    apply_sql_dir sql
+    start=$(now_s); bounded "$bin" refresh --full >/dev/null; a=$(elapsed "$start" "$(now_s)")
+    before_all+=("$b"); after_all+=("$a")
+    ab_text+="$(printf '  round %s: before %s s, after %s s' "$round" "$b" "$a")"$'\n'
+  done
+  rm -rf "$base_dir"
+fi
 
 cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
 pg_version=$(psql "$URL" -qAtX -c "SHOW server_version")
@@ -169,12 +205,23 @@ printf '%-52s %10s\n' "sluice refresh --full" "$full_seconds"
 printf '%-52s %10s\n' "GROUP BY scan of events (best of 3)" "$scan_seconds"
 printf '%-52s %10s\n' "  reference: read every event's fields" "$read_ref_seconds"
 printf '%-52s %10s\n' "  reference: write its $rebuild_rows rows, precomputed" "$write_ref_seconds"
-printf '%-52s %10s\n' "load $LOAD_EVENTS events alone (median of $LOAD_ROUNDS)" "$alone_seconds"
-printf '%-52s %10s\n' "load $LOAD_EVENTS events during full refreshes (median)" "$during_seconds"
+if [ "$LOAD_ROUNDS" -gt 0 ]; then
+  printf '%-52s %10s\n' "load $LOAD_EVENTS events alone (median of $LOAD_ROUNDS)" "$alone_seconds"
+  printf '%-52s %10s\n' "load $LOAD_EVENTS events during full refreshes (median)" "$during_seconds"
+fi
 printf 'incremental / full: %s (target <= 0.05: %s)\n' "$inc_ratio" "$(awk -v r="$inc_ratio" 'BEGIN { print (r <= 0.05 ? "met" : "NOT met") }')"
 printf 'full / scan: %s (target <= 3: %s)\n' "$scan_ratio" "$(awk -v r="$scan_ratio" 'BEGIN { print (r <= 3 ? "met" : "NOT met") }')"
 printf 'full / (read + write references): %s\n' "$(awk -v f="$full_seconds" -v a="$read_ref_seconds" -v b="$write_ref_seconds" 'BEGIN { printf "%.2f", f / (a + b) }')"
-printf '%s' "$rounds_text"
-printf 'load speed during refresh / alone: %s (target >= 0.80: %s)\n' "$speed_ratio" "$(awk -v r="$speed_ratio" 'BEGIN { print (r >= 0.8 ? "met" : "NOT met") }')"
+if [ "$LOAD_ROUNDS" -gt 0 ]; then
+  printf '%s' "$rounds_text"
+  printf 'load speed during refresh / alone: %s (target >= 0.80: %s)\n' "$speed_ratio" "$(awk -v r="$speed_ratio" 'BEGIN { print (r >= 0.8 ? "met" : "NOT met") }')"
+fi
+if [ -n "$BASELINE" ]; then
+  before_median=$(median "${before_all[@]}"); after_median=$(median "${after_all[@]}")
+  printf 'full rebuild, sql/ of %s vs this checkout (median of %s alternating rounds): %s s vs %s s, after/before %s (target <= 1.10: %s)\n' \
+    "$BASELINE" "$AB_ROUNDS" "$before_median" "$after_median" "$(ratio "$after_median" "$before_median")" \
+    "$(awk -v a="$after_median" -v b="$before_median" 'BEGIN { print (a <= 1.10 * b ? "met" : "NOT met") }')"
+  printf '%s' "$ab_text"
+fi
 printf 'incremental per object: %s\n' "$inc_json"
 printf 'full per object: %s\n' "$full_json"
