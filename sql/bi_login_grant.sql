@@ -5,9 +5,16 @@
 -- The password arrives as a SCRAM verifier computed by the client (libpq's
 -- PQencryptPasswordConn): the clear password never reaches the server or its logs.
 -- SECURITY INVOKER: the caller needs CREATEROLE (or superuser); nobody else may call these.
--- Login names are cluster-wide; the binding is this database's.
+-- Login names are cluster-wide; the binding is this database's. A login already bound to another
+-- tenant is moved only when p_move says so: a typo in --tenant must not silently hand one tenant's
+-- dashboards another's data.
+-- The session resolves names in schema analytics first (search_path), so `SELECT * FROM kpi_daily`
+-- works in psql and `\dt` lists what the login may read.
+-- Dropped first: a new argument would otherwise leave the five-argument version beside it.
+DROP FUNCTION IF EXISTS sluice_bi_grant(text, text, text, integer, text);
 CREATE OR REPLACE FUNCTION sluice_bi_grant(p_login text, p_tenant text, p_password_verifier text,
-                                           p_connection_limit integer, p_statement_timeout text)
+                                           p_connection_limit integer, p_statement_timeout text,
+                                           p_move boolean DEFAULT false)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -25,6 +32,11 @@ BEGIN
     IF p_connection_limit IS NULL OR p_connection_limit < 1 THEN
         RAISE EXCEPTION 'the connection limit must be at least 1' USING ERRCODE = '22023';
     END IF;
+    IF NOT p_move AND EXISTS (SELECT 1 FROM public.tenant_logins WHERE login = p_login AND tenant_id <> p_tenant) THEN
+        RAISE EXCEPTION 'BI login "%" is bound to tenant "%", not "%"', p_login,
+                        (SELECT tenant_id FROM public.tenant_logins WHERE login = p_login), p_tenant
+            USING ERRCODE = '55000', HINT = 'to move it to the other tenant (its dashboards then show that tenant''s rows), grant again with --move';
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN
         IF NOT EXISTS (SELECT 1 FROM public.tenant_logins WHERE login = p_login) THEN
             RAISE EXCEPTION 'role "%" exists and is not a BI login of this database: choose another name', p_login
@@ -39,10 +51,11 @@ BEGIN
     EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', p_login, p_statement_timeout);
     EXECUTE format('ALTER ROLE %I SET default_transaction_read_only = on', p_login);
     EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', p_login, '5min');
+    EXECUTE format('ALTER ROLE %I SET search_path = analytics', p_login);
     INSERT INTO public.tenant_logins (login, tenant_id) VALUES (p_login, p_tenant)
     ON CONFLICT (login) DO UPDATE SET tenant_id = EXCLUDED.tenant_id;
     RETURN created;
 END
 $$;
 
-REVOKE ALL ON FUNCTION sluice_bi_grant(text, text, text, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sluice_bi_grant(text, text, text, integer, text, boolean) FROM PUBLIC;

@@ -16,4 +16,6 @@ JOIN pg_class child  ON child.oid = pg_inherits.inhrelid
 LEFT JOIN pg_stat_user_tables stats ON stats.relid = child.oid
 WHERE pg_inherits.inhparent = 'public.events'::regclass;
 
-GRANT SELECT ON sluice_event_partitions TO sluice_refresher;
+-- Readable by the refresh (it reads month by month), the loader and compliance staff (`sluice
+-- partitions list`, `status`); not by BI logins: row estimates per month span every tenant.
+GRANT SELECT ON sluice_event_partitions TO sluice_refresher, sluice_loader, sluice_compliance;

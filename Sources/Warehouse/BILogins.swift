@@ -29,12 +29,26 @@ public struct BILogins: Sendable {
 
     /// Creates (or updates) `login`, bound to `tenant`. The password is turned into a SCRAM
     /// verifier on this side; only the verifier is sent. Returns true when the role was created.
-    public func grant(login: String, tenant: String, password: String, limits: Limits) async throws -> Bool {
+    /// A login bound to another tenant is refused (SQLSTATE 55000) unless `move`.
+    public func grant(login: String, tenant: String, password: String, limits: Limits, move: Bool = false) async throws -> Bool {
         let verifier = try await connection.scramVerifier(password: password, user: login)
         let rows = try await connection.query("""
-            SELECT sluice_bi_grant(\(login), \(tenant), \(verifier), \(Int32(clamping: limits.connectionLimit)), \(limits.statementTimeout)) AS created
+            SELECT sluice_bi_grant(\(login), \(tenant), \(verifier), \(Int32(clamping: limits.connectionLimit)), \(limits.statementTimeout), \(move)) AS created
             """)
         return try rows[0].decode("created", as: Bool.self)
+    }
+
+    /// Whether the warehouse holds anything of `tenant` (events or analytics rows), as the
+    /// connection may see it: a binding to a tenant with nothing is most likely a typo.
+    public func tenantHasData(_ tenant: String) async throws -> Bool {
+        try await connection.withTransaction { connection in
+            // Row-level security applies to the owner too (FORCEd): name the tenant for this check.
+            try connection.query("SELECT set_config('sluice.tenant', \(tenant), true)")
+            return try connection.query("""
+                SELECT EXISTS (SELECT 1 FROM public.events WHERE tenant_id = \(tenant))
+                    OR EXISTS (SELECT 1 FROM analytics.kpi_daily WHERE tenant_id = \(tenant)) AS present
+                """)[0].decode("present", as: Bool.self)
+        }
     }
 
     /// Unbinds and drops `login`; false when it is not a BI login of this database.

@@ -62,9 +62,9 @@ public struct Migrator: Sendable {
 
     /// The versions recorded as applied, in order.
     public static func appliedVersions(on connection: PostgresConnection) async throws -> [(version: Int, fileName: String, appliedAt: PostgresTimestamp)] {
-        let exists = try await connection.query("SELECT to_regclass('sluice_schema_migrations') IS NOT NULL AS present")[0].decode("present", as: Bool.self)
+        let exists = try await connection.query("SELECT to_regclass('public.sluice_schema_migrations') IS NOT NULL AS present")[0].decode("present", as: Bool.self)
         guard exists else { return [] }
-        return try await connection.query("SELECT version, file_name, applied_at FROM sluice_schema_migrations ORDER BY version").map { row in
+        return try await connection.query("SELECT version, file_name, applied_at FROM public.sluice_schema_migrations ORDER BY version").map { row in
             (try row.decode("version", as: Int.self), try row.decode("file_name", as: String.self), try row.decode("applied_at", as: PostgresTimestamp.self))
         }
     }

@@ -38,7 +38,7 @@ public struct PartitionManager: Sendable {
     public func list() async throws -> [Partition] {
         try await connection.query("""
             SELECT partition_name, range_from, range_to, row_estimate, total_bytes
-            FROM sluice_event_partitions ORDER BY range_from
+            FROM public.sluice_event_partitions ORDER BY range_from
             """).map { row in
             Partition(
                 name: try row.decode("partition_name", as: String.self),

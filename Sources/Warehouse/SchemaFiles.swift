@@ -5,6 +5,8 @@ import Foundation
 public struct SchemaFiles: Sendable {
     public let migrationsDirectory: URL
     public let sqlDirectory: URL
+    /// The directory holding both.
+    public var root: URL { migrationsDirectory.deletingLastPathComponent() }
 
     public init(root: URL) {
         self.migrationsDirectory = root.appendingPathComponent("migrations")
@@ -14,14 +16,26 @@ public struct SchemaFiles: Sendable {
     /// Finds the directory holding `migrations/`: `explicitRoot`, else `SLUICE_HOME`, else the
     /// working directory, else the ancestors of the executable (`.build/release/sluice` in a checkout,
     /// `/usr/local/bin/sluice` next to `/usr/local/share/sluice`).
+    /// A directory the user named explicitly must hold migrations/: it is an error, never a fall
+    /// back to another directory.
     public static func locate(explicitRoot: String? = nil) throws -> SchemaFiles {
+        if let explicitRoot {
+            let root = URL(fileURLWithPath: explicitRoot)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root.appendingPathComponent("migrations").path, isDirectory: &isDirectory),
+                  isDirectory.boolValue else {
+                throw MigrationError("\(root.path) holds no migrations/ directory: name the directory that holds migrations/ and sql/ (the Sluice checkout, or its share/sluice)")
+            }
+            return SchemaFiles(root: root)
+        }
         var candidates: [URL] = []
-        if let explicitRoot { candidates.append(URL(fileURLWithPath: explicitRoot)) }
         if let home = ProcessInfo.processInfo.environment["SLUICE_HOME"], !home.isEmpty {
             candidates.append(URL(fileURLWithPath: home))
         }
         candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        var executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        // The running binary's own path: argv[0] is just `sluice` when the shell found it on PATH.
+        let executablePath = Bundle.main.executablePath ?? CommandLine.arguments.first ?? ""
+        var executable = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
             candidates.append(executable)
             candidates.append(executable.appendingPathComponent("share/sluice"))

@@ -35,7 +35,7 @@ enum DefinerRights {
     /// Views that run with their owner's rights (not security_invoker).
     static let views: [String: Reviewed] = [
         "public.sluice_event_partitions": Reviewed(
-            users: ["sluice_refresher"],
+            users: ["sluice_refresher", "sluice_loader", "sluice_compliance"],
             reason: "reads only the catalog (partition bounds and sizes of public.events)"),
     ]
 

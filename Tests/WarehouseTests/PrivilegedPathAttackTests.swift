@@ -266,7 +266,7 @@ struct PrivilegedPathAttackTests {
 
                     // sluice_current_tenant(): the BI login's own binding, nobody else a tenant it did not set.
                     do {
-                        let call = "SELECT sluice_current_tenant() AS tenant"
+                        let call = "SELECT public.sluice_current_tenant() AS tenant"
                         if mayUse("public.sluice_current_tenant()") {
                             try await session.execute(unsafeSQL: shadowed("SELECT 1"))
                             let tenant = try await session.query(PostgresQuery(unsafeSQL: call))[0].decode("tenant", as: String?.self)
@@ -279,7 +279,7 @@ struct PrivilegedPathAttackTests {
 
                     // sluice_ensure_event_partition(): creates the real partition of public.events.
                     do {
-                        let call = "SELECT * FROM sluice_ensure_event_partition('\(month.point)'::timestamptz)"
+                        let call = "SELECT * FROM public.sluice_ensure_event_partition('\(month.point)'::timestamptz)"
                         if mayUse("public.sluice_ensure_event_partition(timestamp with time zone)") {
                             try await session.execute(unsafeSQL: shadowed("SELECT 1"))
                             let row = try await session.query(PostgresQuery(unsafeSQL: call))[0]
@@ -292,7 +292,7 @@ struct PrivilegedPathAttackTests {
                                 """).first?.decode("parent", as: String.self)
                             #expect(parent == "events", "\(who): public.\(month.partition) is not a partition of events")
                             for bad in ["NULL", "'infinity'", "'0044-03-15 BC'", "(now() + interval '30 years')"] {
-                                await Self.expectRefused(session, "SELECT * FROM sluice_ensure_event_partition(\(bad)::timestamptz)", who, sqlState: "22023")
+                                await Self.expectRefused(session, "SELECT * FROM public.sluice_ensure_event_partition(\(bad)::timestamptz)", who, sqlState: "22023")
                             }
                         } else {
                             await Self.expectRefused(session, call, who)

@@ -17,14 +17,33 @@ struct PartitionsCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show each partition's range, estimated rows and size.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show each partition's range, estimated rows and size.",
+            discussion: "--json prints {\"partitions\": [{name, from, to, rows_estimate, bytes}]} (from and to are UTC dates; to is exclusive), or {\"error\": …} on failure."
+        )
         @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "Print one JSON object.") var json = false
+
+        struct Listing: Encodable {
+            var partitions: [StatusReport.Partition]
+        }
 
         func run() async throws {
-            let postgres = try await connection.connect()
-            let partitions = try await PartitionManager(connection: postgres).list()
-            print(PartitionTable.render(partitions))
-            await postgres.close()
+            do {
+                let connectionString = connection.resolvedConnectionString()
+                try await Preflight.check(connectionString, need: .partitionReader)
+                let postgres = try await PostgresConnection.connect(connectionString)
+                let listed = try await PartitionManager(connection: postgres).list()
+                await postgres.close()
+                let partitions = listed.map(PartitionTable.row)
+                if json {
+                    JSONOutput.print(Listing(partitions: partitions))
+                } else {
+                    print(PartitionTable.render(partitions))
+                }
+            } catch {
+                throw JSONOutput.fail(error, json: json)
+            }
         }
     }
 
@@ -45,7 +64,9 @@ struct PartitionsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let postgres = try await connection.connect()
+            let connectionString = connection.resolvedConnectionString()
+            try await Preflight.check(connectionString, need: .partitionCreator)
+            let postgres = try await PostgresConnection.connect(connectionString)
             let results = try await PartitionManager(connection: postgres).ensure(monthsAhead: monthsAhead)
             for result in results {
                 print("\(result.created ? "created" : "exists ") \(result.name)")
@@ -57,16 +78,21 @@ struct PartitionsCommand: AsyncParsableCommand {
 
 /// Text rendering of partitions, shared by `partitions list` and `status`.
 enum PartitionTable {
-    static func render(_ partitions: [PartitionManager.Partition]) -> String {
+    /// A partition as `status` and `partitions list` report it.
+    static func row(_ partition: PartitionManager.Partition) -> StatusReport.Partition {
+        .init(name: partition.name, from: String(partition.from.description.prefix(10)), to: String(partition.to.description.prefix(10)),
+              rows_estimate: partition.rowEstimate, bytes: partition.totalBytes)
+    }
+
+    static func render(_ partitions: [StatusReport.Partition]) -> String {
         guard !partitions.isEmpty else {
             return "no partitions of events yet: run `sluice partitions ensure`"
         }
         var lines = [pad("PARTITION", 18) + pad("FROM (UTC)", 12) + pad("TO (UTC)", 12) + pad("ROWS (EST.)", 14, right: true) + pad("SIZE", 12, right: true)]
         for partition in partitions {
             lines.append(
-                pad(partition.name, 18) + pad(String(partition.from.description.prefix(10)), 12)
-                    + pad(String(partition.to.description.prefix(10)), 12)
-                    + pad(String(partition.rowEstimate), 14, right: true) + pad(byteCount(partition.totalBytes), 12, right: true)
+                pad(partition.name, 18) + pad(partition.from, 12) + pad(partition.to, 12)
+                    + pad(String(partition.rows_estimate), 14, right: true) + pad(byteCount(partition.bytes), 12, right: true)
             )
         }
         return lines.joined(separator: "\n")
