@@ -284,7 +284,7 @@ struct EventNormalizer {
                 walker.sink.add(token, "occurred_at is more than \(hours.rounded() == hours ? String(Int(hours)) : String(hours)) h in the future (allowed clock skew)")
             }
         }
-        if let tenant = fields.tenant, view[tenant].kind == .string, view.string(tenant) != context.tenantId {
+        if let tenant = fields.tenant, view[tenant].kind == .string, !context.acceptsEventTenant, view.string(tenant) != context.tenantId {
             walker.sink.add(tenant, "tenant_id \(JSONText.quoted(view.string(tenant))) differs from the tenant of the source \(JSONText.quoted(context.tenantId))")
         }
         guard walker.sink.isEmpty else { return .rejected(walker.sink.resolve(in: view)) }

@@ -145,6 +145,9 @@ public struct LoadOptions: Sendable {
     public var sourceName: String?
     /// Files, directories (their regular files, sorted) or `-` for stdin.
     public var inputs: [String] = ["-"]
+    /// A shell pattern (`*.ndjson`) the files found in a directory must match; the others are
+    /// skipped with a note. Files named as inputs themselves are always read.
+    public var glob: String?
     public var writers = 2
     public var limits = Batcher.Limits()
     public var restart = false
@@ -212,7 +215,7 @@ public struct LoadJob: Sendable {
 
     private func runInputs(totals: Totals, started: ContinuousClock.Instant, progress: @escaping @Sendable (LoadSummary) -> Void,
                            log: @escaping @Sendable (String) -> Void, stop: LoadStop) async throws {
-        let (inputs, skipped) = try Self.expand(options.inputs)
+        let (inputs, skipped) = try Self.expand(options.inputs, glob: options.glob)
         for note in skipped {
             log(note.text)
             await totals.note(note)
@@ -371,7 +374,7 @@ public struct LoadJob: Sendable {
     /// symlinks) in name order, and anything else in it (a FIFO, a socket, a subdirectory) is
     /// skipped with a note, since reading a FIFO would block the load until someone writes to it.
     /// An input that does not exist fails the load before anything is read.
-    static func expand(_ paths: [String]) throws -> (inputs: [LoadInput], skipped: [LoadNote]) {
+    static func expand(_ paths: [String], glob: String? = nil) throws -> (inputs: [LoadInput], skipped: [LoadNote]) {
         var inputs: [LoadInput] = []
         var skipped: [LoadNote] = []
         for path in paths {
@@ -383,6 +386,10 @@ public struct LoadJob: Sendable {
                     var nestedInfo = stat()
                     guard stat(nested, &nestedInfo) == 0 else {
                         skipped.append(LoadNote(kind: .skipped, source: nested, reason: String(cString: strerror(errno))))
+                        continue
+                    }
+                    if let glob, fnmatch(glob, name, 0) != 0 {
+                        skipped.append(LoadNote(kind: .skipped, source: nested, reason: "does not match --glob \(glob)"))
                         continue
                     }
                     switch nestedInfo.st_mode & S_IFMT {

@@ -1,3 +1,4 @@
+import CLibPQ
 import Foundation
 
 /// Checks a connection string before libpq sees it.
@@ -21,6 +22,12 @@ public enum ConnectionString {
             var authority = trimmed[schemeEnd.upperBound...]
             if let end = authority.firstIndex(where: { $0 == "/" || $0 == "?" }) { authority = authority[..<end] }
             if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+            if let query = trimmed.firstIndex(of: "?") {
+                for pair in trimmed[trimmed.index(after: query)...].split(separator: "&") {
+                    let key = String(pair.split(separator: "=", maxSplits: 1).first ?? "")
+                    try checkKeyword(key.removingPercentEncoding ?? key, in: "URL parameter")
+                }
+            }
             for host in authority.split(separator: ",", omittingEmptySubsequences: false) {
                 let port: Substring?
                 if host.hasPrefix("[") {
@@ -41,6 +48,65 @@ public enum ConnectionString {
         guard trimmed.contains("=") else {
             throw malformed("it is neither a postgres:// URL nor key=value settings (to name just a database, write postgres:///NAME or dbname=NAME)")
         }
+        // key=value settings: each key before an `=` that is not inside a quoted value.
+        var key = ""
+        var inValue = false
+        var quoted = false
+        var escaped = false
+        for character in trimmed {
+            if inValue {
+                if escaped { escaped = false; continue }
+                if character == "\\" { escaped = true; continue }
+                if character == "'" { quoted.toggle(); continue }
+                if character == " " && !quoted { inValue = false; key = "" }
+                continue
+            }
+            if character == "=" {
+                try checkKeyword(key.trimmingCharacters(in: .whitespaces), in: "setting")
+                inValue = true
+            } else if character != " " || !key.isEmpty {
+                key.append(character)
+            }
+        }
+    }
+
+    /// libpq's own connection keywords (`PQconndefaults`): `host`, `sslmode`, `application_name`, …
+    static let keywords: Set<String> = {
+        guard let options = PQconndefaults() else { return [] }
+        defer { PQconninfoFree(options) }
+        var names: Set<String> = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            names.insert(String(cString: keyword))
+            option += 1
+        }
+        return names
+    }()
+
+    /// A misspelt parameter (`?sslmod=disable`) is named, with the keyword it most likely meant;
+    /// libpq would only say "invalid URI query parameter" (and Sluice could then not even tell
+    /// which endpoint was meant).
+    private static func checkKeyword(_ key: String, in context: String) throws(PostgresError) {
+        guard !keywords.isEmpty, !keywords.contains(key) else { return }
+        let shown = String(key.prefix(40))
+        let nearest = keywords.map { ($0, editDistance($0, key)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
+        let hint = nearest.flatMap { $0.1 <= 3 ? " (did you mean \($0.0)?)" : nil } ?? ""
+        throw malformed("unknown \(context) \"\(shown)\"\(hint); libpq's parameters are listed at https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS")
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     private static func isPort(_ text: Substring) -> Bool {

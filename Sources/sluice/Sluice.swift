@@ -41,8 +41,10 @@ struct Sluice: AsyncParsableCommand {
     /// Exit codes scripts can rely on: 0 success, 1 failure (or invalid data where a command says
     /// so), 2 usage errors (argument-parser's default would be 64), 3 "not running" for `db`.
     static func main() async {
+        var parsed: ParsableCommand?
         do {
             var command = try parseAsRoot()
+            parsed = command
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -51,10 +53,30 @@ struct Sluice: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                // A ValidationError thrown while running names the subcommand's usage, as one
+                // thrown while parsing does (fullMessage alone would show the root's).
+                if let error = error as? ValidationError, let parsed {
+                    let usage = usageString(for: type(of: parsed))
+                    FileHandle.standardError.write(Data("Error: \(error.message)\nUsage: \(usage)\n  See 'sluice \(commandPath(of: type(of: parsed))) --help' for more information.\n".utf8))
+                } else {
+                    FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                }
                 Foundation.exit(2)
             }
             exit(withError: error)
         }
+    }
+
+    /// `bi grant` for BiCommand.Grant: the names from the root down to `command`.
+    static func commandPath(of command: ParsableCommand.Type) -> String {
+        func search(_ node: ParsableCommand.Type, _ path: [String]) -> [String]? {
+            if node == command { return path }
+            for child in node.configuration.subcommands {
+                let name = child.configuration.commandName ?? String(describing: child).lowercased()
+                if let found = search(child, path + [name]) { return found }
+            }
+            return nil
+        }
+        return search(Sluice.self, [])?.joined(separator: " ") ?? ""
     }
 }

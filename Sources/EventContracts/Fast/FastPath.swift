@@ -355,7 +355,7 @@ enum FastPath {
             occurredAt = micros
         }
         // A tenant the line names must be the source's (compared as bytes: no String per line).
-        if tenant.isPresent, tenant.kind == .string,
+        if tenant.isPresent, tenant.kind == .string, !context.acceptsEventTenant,
            tenant.escaped ? text(tenant, scanner) != context.tenantId : !context.tenantId.utf8.elementsEqual(scanner.buffer(tenant)) {
             return false
         }

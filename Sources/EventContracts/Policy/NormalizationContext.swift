@@ -138,6 +138,9 @@ public struct OptOutPolicy: Sendable, Equatable {
 public struct NormalizationContext: Sendable {
     /// The tenant of the source (CLI `--tenant`, API key). An event's own `tenant_id` must equal it.
     public var tenantId: String
+    /// Skip that check: each event's own `tenant_id` is taken as it is (`sluice validate` without
+    /// `--tenant`, which checks events offline, before anyone says whose they are). Never for loading.
+    public var acceptsEventTenant = false
     /// Arrival time, µs since the Unix epoch (UTC). Also the occurrence time of events without one.
     public var receivedAt: Int64
     /// How far in the future `occurred_at` may be, in µs. Default 24 h.

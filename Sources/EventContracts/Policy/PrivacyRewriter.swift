@@ -192,6 +192,10 @@ final class CompiledPrivacy: @unchecked Sendable {
 /// Applies the privacy rules to one payload subtree: collects edits in one walk, then re-emits
 /// the payload only if something changed (the common case copies the original bytes once).
 struct PrivacyRewriter {
+    /// The rejection of a medical field when no key is configured: fail closed, and say how to fix
+    /// it (the key lives in the environment only; the lines wait in the dead letter meanwhile).
+    static let missingMedicalKeyMessage = "medical field cannot be stored without an encryption key: set SLUICE_MEDICAL_KEY "
+        + "(32 bytes, e.g. `openssl rand -hex 32`), then `sluice rejects replay`; or strip medical fields (privacy_policies.medical_action = 'strip')"
     enum Edit {
         case remove
         case replace([UInt8])
@@ -347,7 +351,7 @@ struct PrivacyRewriter {
         case .encrypt:
             guard let key = privacy.medicalKeyBytes.map({ SymmetricKey(data: $0) }), let keyID = privacy.policy.medicalKey?.id else {
                 failures.append(PendingError(token: Int32(value), missingField: nil,
-                                             message: "medical field cannot be stored: no 32-byte medical encryption key is configured (privacy.medicalKey)"))
+                                             message: PrivacyRewriter.missingMedicalKeyMessage))
                 return
             }
             do {

@@ -49,7 +49,7 @@ struct ConsumeCommand: AsyncParsableCommand {
             guard Contract(rawValue: contract) != nil else {
                 throw ValidationError("unknown contract \"\(contract)\"; choose one of: \(Contract.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard !tenant.isEmpty, tenant.utf8.count <= 64 else { throw ValidationError("--tenant must be 1 to 64 characters") }
+            try TenantName.check(tenant)
             guard (1...32).contains(writers) else { throw ValidationError("--writers must be between 1 and 32") }
             guard idleMilliseconds >= 1, retrySeconds >= 0 else { throw ValidationError("--idle-ms and --retry-seconds must be positive") }
         }

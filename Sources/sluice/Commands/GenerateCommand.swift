@@ -65,6 +65,11 @@ struct GenerateCommand: AsyncParsableCommand {
             throw ValidationError("unknown contract \"\(contract)\"; choose one of: \(Contract.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard count >= 0 else { throw ValidationError("--count must be 0 or more, got \(count)") }
+        if let invalidEvery, invalidEvery < 1 {
+            throw ValidationError("--invalid-every must be 1 or more (every K-th line is broken), got \(invalidEvery)")
+        }
+        guard days >= 1 else { throw ValidationError("--days must be 1 or more, got \(days)") }
+        try TenantName.check(tenant)
         if let now, Self.parseTime(now) == nil {
             throw ValidationError("--now must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, got \"\(now)\"")
         }

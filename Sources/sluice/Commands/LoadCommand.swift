@@ -83,6 +83,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("retry-seconds"), help: "How long to keep retrying a lost database connection (default 600 mid-load, 10 for the first connection).")
     var retrySeconds: Int?
 
+    @Option(help: ArgumentHelp("Read only the files of a directory whose names match this shell pattern (quote it: --glob '*.ndjson'); the others are skipped with a note.", valueName: "pattern"))
+    var glob: String?
+
     @Argument(help: ArgumentHelp("Files, .gz files, directories, or - for stdin.", valueName: "input"))
     var inputs: [String] = ["-"]
 
@@ -90,7 +93,7 @@ struct LoadCommand: AsyncParsableCommand {
         guard Contract(rawValue: contract) != nil else {
             throw ValidationError("unknown contract \"\(contract)\"; choose one of: \(Contract.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard !tenant.isEmpty, tenant.utf8.count <= 64 else { throw ValidationError("--tenant must be 1 to 64 characters") }
+        try TenantName.check(tenant)
         guard (1...32).contains(writers) else { throw ValidationError("--writers must be between 1 and 32") }
         guard batchRows >= 1, batchMegabytes >= 1, batchDelayMilliseconds >= 1 else { throw ValidationError("batch limits must be positive") }
         if let retrySeconds, retrySeconds < 0 { throw ValidationError("--retry-seconds must not be negative") }
@@ -101,6 +104,12 @@ struct LoadCommand: AsyncParsableCommand {
             }
         }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin (-) can be read only once") }
+        if let glob, glob.isEmpty { throw ValidationError("--glob needs a pattern, e.g. --glob '*.ndjson'") }
+        // An input that is not there is a mistake in the command line (exit 2), caught before any
+        // connection is made; one that vanishes later fails the load (exit 1).
+        for input in inputs where input != "-" && access(input, F_OK) != 0 {
+            throw ValidationError("no such file or directory: \(input)")
+        }
     }
 
     func run() async throws {
@@ -109,6 +118,7 @@ struct LoadCommand: AsyncParsableCommand {
         options.tenant = tenant
         options.sourceName = source
         options.inputs = inputs
+        options.glob = glob
         options.writers = writers
         options.limits = .init(maxRows: batchRows, maxBytes: batchMegabytes << 20, maxDelay: .milliseconds(batchDelayMilliseconds))
         options.restart = restart

@@ -39,8 +39,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Contract the events follow: \(Contract.allCases.map(\.rawValue).joined(separator: ", ")).")
     var contract: String = Contract.pocm.rawValue
 
-    @Option(name: .long, help: "Tenant of the source; an event's own tenant_id must equal it.")
-    var tenant: String = "default"
+    @Option(name: .long, help: "Tenant of the source: an event's own tenant_id must equal it, as `sluice load --tenant` checks. Without it, each event's own tenant_id is accepted.")
+    var tenant: String?
 
     @Option(name: .long, help: "Most errors reported per line.")
     var maxErrors: Int = 20
@@ -50,6 +50,12 @@ struct ValidateCommand: AsyncParsableCommand {
 
     @Argument(help: "JSON-lines file to read; '-' or nothing reads standard input.")
     var file: String = "-"
+
+    func validate() throws {
+        if let tenant { try TenantName.check(tenant) }
+        guard maxErrors >= 1 else { throw ValidationError("--max-errors must be 1 or more") }
+        guard maxFutureSkewHours.isFinite, maxFutureSkewHours >= 0 else { throw ValidationError("--max-future-skew-hours must be 0 or more") }
+    }
 
     func run() async throws {
         guard let contract = Contract(rawValue: contract) else {
@@ -79,7 +85,8 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         defer { fclose(stream) }
 
-        var context = NormalizationContext(tenantId: tenant)
+        var context = NormalizationContext(tenantId: tenant ?? "default")
+        context.acceptsEventTenant = tenant == nil
         context.maxErrorsPerEvent = max(1, maxErrors)
         context.allowedFutureSkew = Int64(maxFutureSkewHours * 3_600_000_000)
         // Validation prints no payloads, so throwaway keys let medical and PII rules run offline.
