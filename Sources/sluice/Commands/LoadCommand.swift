@@ -83,6 +83,11 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("retry-seconds"), help: "How long to keep retrying a lost database connection (default 600 mid-load, 10 for the first connection).")
     var retrySeconds: Int?
 
+    @Option(name: .customLong("misconfig-lines"), help: ArgumentHelp(
+        "When the run's first N lines are all rejected for the same reason (the same field, the same message but for its values), stop before committing any of them, exit 1, and say what looks wrong (the contract, the tenant, the field). An input of fewer lines stops when at least \(MisconfigurationCheck.minimumLines) are. 0 turns the check off.",
+        valueName: "N"))
+    var misconfigLines = MisconfigurationCheck.defaultLines
+
     @Argument(help: ArgumentHelp("Files, .gz files, directories, or - for stdin.", valueName: "input"))
     var inputs: [String] = ["-"]
 
@@ -94,6 +99,7 @@ struct LoadCommand: AsyncParsableCommand {
         guard (1...32).contains(writers) else { throw ValidationError("--writers must be between 1 and 32") }
         guard batchRows >= 1, batchMegabytes >= 1, batchDelayMilliseconds >= 1 else { throw ValidationError("batch limits must be positive") }
         if let retrySeconds, retrySeconds < 0 { throw ValidationError("--retry-seconds must not be negative") }
+        guard misconfigLines >= 0 else { throw ValidationError("--misconfig-lines must not be negative (0 turns the check off)") }
         if let source {
             guard !source.isEmpty, source.utf8.count <= 255 else { throw ValidationError("--source must be 1 to 255 bytes") }
             guard source.unicodeScalars.allSatisfy({ ![.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }) else {
@@ -113,6 +119,7 @@ struct LoadCommand: AsyncParsableCommand {
         options.limits = .init(maxRows: batchRows, maxBytes: batchMegabytes << 20, maxDelay: .milliseconds(batchDelayMilliseconds))
         options.restart = restart
         options.finalInput = final
+        options.misconfigurationLines = misconfigLines
         if let retrySeconds {
             options.retryWindow = .seconds(retrySeconds)
             options.startRetryWindow = .seconds(retrySeconds)
