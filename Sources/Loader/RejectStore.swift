@@ -252,7 +252,7 @@ public struct RejectStore: Sendable {
             }
             await writer.close()
             if let firstFailure, stillFailing > 0 {
-                log("\(stillFailing) rejects of \(groupSource) (\(tenant), \(contractName)) also fail as \(loadTenant), \(loadContract.rawValue) "
+                log("of the rejects of \(groupSource) (\(tenant), \(contractName)), \(stillFailing) also fail as \(loadTenant), \(loadContract.rawValue) "
                     + "and keep waiting with their own reasons; e.g. #\(firstFailure.id): \(firstFailure.error)")
             }
         }
