@@ -43,6 +43,9 @@ public struct LoadTarget: Sendable {
     /// Replaying dead-lettered lines: rejects are updated in place (by their id) instead of
     /// inserted, and lines that now pass are marked replayed.
     public var replay = false
+    /// Replay: a line that still fails gets today's reasons (false: keeps its stored ones, as when
+    /// it was replayed under another tenant or contract than its own).
+    public var replayUpdatesReasons = true
     /// The file being read, recorded with each checkpoint.
     var identity: FileIdentity?
     /// For `.gz` input: batches commit only once gzip's checks have vouched for their bytes.
@@ -553,7 +556,7 @@ final class BatchWriter {
     }
 
     /// Replay: lines that passed (loaded or duplicate) are marked replayed; the others keep waiting
-    /// with today's reasons. Matched by their ids in `rejected_events`.
+    /// with today's reasons (or their own: `replayUpdatesReasons`). Matched by their ids in `rejected_events`.
     private func updateReplayed(batch: ValidatedBatch, stillRejected: [ValidatedBatch.Rejection], batchID: String,
                                 on connection: PostgresConnection) async throws {
         let failed = Set(stillRejected.map(\.lineIndex))
@@ -564,7 +567,7 @@ final class BatchWriter {
                 WHERE id = ANY(\(PostgresInt64Array(passed))::int8[])
                 """)
         }
-        guard !stillRejected.isEmpty else { return }
+        guard !stillRejected.isEmpty, target.replayUpdatesReasons else { return }
         try await connection.query("""
             UPDATE rejected_events AS r SET errors = u.errors::jsonb
             FROM unnest(\(PostgresInt64Array(stillRejected.map { batch.raw.rejectIDs[$0.lineIndex] }))::int8[],

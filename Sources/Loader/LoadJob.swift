@@ -160,6 +160,9 @@ public struct LoadOptions: Sendable {
     /// Key material (from the environment); the actions, sampling and opt-outs come from the
     /// policy tables.
     public var privacy = PrivacyPolicy()
+    /// When the run's first this-many lines are all rejected for the same reason, the load stops
+    /// before committing any of them (``MisconfigurationCheck``); 0 turns the check off.
+    public var misconfigurationLines = MisconfigurationCheck.defaultLines
 
     public init(connectionString: String) {
         self.connectionString = connectionString
@@ -227,6 +230,8 @@ public struct LoadJob: Sendable {
             try await PolicyStore(connection: $0).context(tenant: tenant, keys: keys)
         }
         let runID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        // One check for the whole run: its first lines decide, whichever inputs they are in.
+        let gate = MisconfigurationGate(lines: options.misconfigurationLines)
 
         for (index, input) in inputs.enumerated() {
             if stop.isRequested { return }
@@ -274,6 +279,7 @@ public struct LoadJob: Sendable {
             context.optOut = optOut
             context.receivedAt = NormalizationContext.nowMicroseconds()
             let validator = BatchValidator(registry: registry, contract: options.contract, context: context, oldestAcceptedOccurredAt: oldest)
+            await gate.beginInput(validator: validator)
 
             let channel = BatchChannel<RawBatch>(capacity: max(2, options.writers))
             var configuration = LineReader.Configuration(limits: options.limits)
@@ -290,9 +296,13 @@ public struct LoadJob: Sendable {
                             do {
                                 while let raw = await channel.receive() {
                                     let validated = await validator.validate(raw)
-                                    let counts = try await writer.write(validated)
-                                    let snapshot = await totals.add(counts, bytes: raw.endOffset - raw.startOffset, since: started)
-                                    progress(snapshot)
+                                    // Usually just this batch; none while the misconfiguration check
+                                    // holds it, several when this one releases those held before.
+                                    for batch in try await gate.admit(validated) {
+                                        let counts = try await writer.write(batch)
+                                        let snapshot = await totals.add(counts, bytes: batch.raw.endOffset - batch.raw.startOffset, since: started)
+                                        progress(snapshot)
+                                    }
                                 }
                             } catch {
                                 // Stop the reader and the other writers now, not after the input ran out.
@@ -311,9 +321,25 @@ public struct LoadJob: Sendable {
                 throw error
             }
             // Stopped: the reader may be blocked on a stream that has nothing to say. What committed
-            // is checkpointed; the rest is read by the next run.
+            // is checkpointed; the rest is read by the next run (batches the misconfiguration check
+            // held back included: they were never committed).
             if stop.isRequested { return }
             try await reader.finish()
+            let held = try await gate.endOfInput()
+            if !held.isEmpty {
+                // Fewer lines than the check's minimum, all failing the same way: bad lines after all.
+                let writer = BatchWriter(target: writerTarget, log: log)
+                do {
+                    for batch in held {
+                        let counts = try await writer.write(batch)
+                        progress(await totals.add(counts, bytes: batch.raw.endOffset - batch.raw.startOffset, since: started))
+                    }
+                } catch {
+                    await writer.close()
+                    throw error
+                }
+                await writer.close()
+            }
             if let left = reader.leftUnread {
                 let note = LoadNote(kind: .incompleteLastLine, source: source, reason: "incomplete last line", line: left.line, bytes: left.bytes)
                 log(note.text)

@@ -114,6 +114,14 @@ public struct QueueSink: Sendable {
         /// resumes, reconnects and finds its messages re-read by the other. The writers never wait
         /// on anything but PostgreSQL inside a transaction, so an active one never reaches it.
         public var idleInTransactionTimeout: Duration = .seconds(60)
+        /// When the run's first this-many messages are all rejected for the same reason, the
+        /// consumer stops before committing or acknowledging any of them (``MisconfigurationCheck``);
+        /// 0 turns the check off.
+        public var misconfigurationLines = MisconfigurationCheck.defaultLines
+        /// While the check holds the first messages back, how long without a new batch counts as
+        /// the end of the input (then fewer than ``MisconfigurationCheck/minimumLines`` commit, more stop).
+        public var misconfigurationQuiet: Duration = Self.defaultMisconfigurationQuiet
+        public static let defaultMisconfigurationQuiet: Duration = .seconds(5)
 
         public init(connectionString: String, source: String) {
             self.connectionString = connectionString
@@ -124,6 +132,8 @@ public struct QueueSink: Sendable {
     let options: Options
     let validator: BatchValidator
     let runID: String
+    /// Shared by every writer of the consumer: the run's first messages decide.
+    let misconfiguration: MisconfigurationGate
 
     /// Reads the tenant's policies and the accepted window (waiting up to `startRetryWindow` for a
     /// server that refuses connections; failing at once on one that cannot heal).
@@ -137,7 +147,9 @@ public struct QueueSink: Sendable {
         context.optOut = optOut
         let validator = BatchValidator(registry: registry, contract: options.contract, context: context, oldestAcceptedOccurredAt: oldest)
         let runID = "q" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(15)
-        return QueueSink(options: options, validator: validator, runID: String(runID))
+        let gate = MisconfigurationGate(lines: options.misconfigurationLines, validator: validator, queueMessages: true,
+                                        quiet: options.misconfigurationQuiet)
+        return QueueSink(options: options, validator: validator, runID: String(runID), misconfiguration: gate)
     }
 
     /// A writer for one task: its own connection, its own batch numbers.
@@ -151,7 +163,7 @@ public struct QueueSink: Sendable {
             ("idle_in_transaction_session_timeout", "\(options.idleInTransactionTimeout.wholeMilliseconds)ms"),
             ("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3"),
         ]
-        return QueueWriter(writer: BatchWriter(target: target, log: log), validator: validator)
+        return QueueWriter(writer: BatchWriter(target: target, log: log), validator: validator, misconfiguration: misconfiguration)
     }
 }
 
@@ -159,18 +171,23 @@ public struct QueueSink: Sendable {
 public final class QueueWriter {
     let writer: BatchWriter  // internal: tests hold a transaction open on its connection
     private let validator: BatchValidator
+    private let misconfiguration: MisconfigurationGate
     private var sequence = 0
 
-    init(writer: BatchWriter, validator: BatchValidator) {
+    init(writer: BatchWriter, validator: BatchValidator, misconfiguration: MisconfigurationGate) {
         self.writer = writer
         self.validator = validator
+        self.misconfiguration = misconfiguration
     }
 
     /// Validates `messages` and commits them with the queue position (see ``QueueProgress``).
     /// `rejections` dead-letters messages without validating them (index → reason): a message
     /// delivered too often, an entry without the event field.
+    /// While the consumer's first messages all fail the same way, this waits for the
+    /// ``MisconfigurationCheck`` to decide before committing anything.
     /// - Throws: ``QueuePositionMoved`` (Kafka) when another consumer committed the partition first;
-    ///   ``LoadError`` when the database refuses the work.
+    ///   ``LoadError`` when the database refuses the work; ``Misconfiguration`` when the first
+    ///   messages show the command is wrong (nothing committed: the consumer must not acknowledge).
     public func commit(_ messages: [[UInt8]], progress: QueueProgress, rejections: [Int: String] = [:]) async throws -> BatchCounts {
         precondition(messages.count == progress.messages.count, "one position per message")
         var raw = RawBatch(sequence: sequence, startOffset: 0)
@@ -189,6 +206,10 @@ public final class QueueWriter {
                 validated.rejected.append(.init(lineIndex: index, errors: [FieldError(field: "", message: reason)]))
             }
         }
+        // Poison ("poison: delivered N times", RedisConsumer.prepare) is the message's own history,
+        // not the command's fault: it neither counts toward the check nor clears it.
+        let poison = Set(rejections.filter { $0.value.hasPrefix("poison") }.map(\.key))
+        try await misconfiguration.admitWhenDecided(validated, ignoring: poison)
         return try await writer.write(validated)
     }
 

@@ -45,6 +45,11 @@ struct ConsumeCommand: AsyncParsableCommand {
         @Option(name: .customLong("retry-seconds"), help: "How long a lost connection (queue or database) is retried.")
         var retrySeconds = 600
 
+        @Option(name: .customLong("misconfig-lines"), help: ArgumentHelp(
+            "When the run's first N messages are all rejected for the same reason (the same field, the same message but for its values), stop before committing or acknowledging any of them, exit 1, and say what looks wrong (the contract, the tenant, the field). Held back, they wait for more messages; after \(QueueSink.Options.defaultMisconfigurationQuiet.components.seconds) s without one, at least \(MisconfigurationCheck.minimumLines) stop, fewer load. 0 turns the check off.",
+            valueName: "N"))
+        var misconfigLines = MisconfigurationCheck.defaultLines
+
         func validate() throws {
             guard Contract(rawValue: contract) != nil else {
                 throw ValidationError("unknown contract \"\(contract)\"; choose one of: \(Contract.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -52,6 +57,7 @@ struct ConsumeCommand: AsyncParsableCommand {
             try TenantName.check(tenant)
             guard (1...32).contains(writers) else { throw ValidationError("--writers must be between 1 and 32") }
             guard idleMilliseconds >= 1, retrySeconds >= 0 else { throw ValidationError("--idle-ms and --retry-seconds must be positive") }
+            guard misconfigLines >= 0 else { throw ValidationError("--misconfig-lines must not be negative (0 turns the check off)") }
         }
 
         func sinkOptions(source: String) throws -> QueueSink.Options {
@@ -60,6 +66,7 @@ struct ConsumeCommand: AsyncParsableCommand {
             options.tenant = tenant
             options.privacy = try KeyConfiguration.privacyPolicy(tenant: tenant)
             options.retryWindow = .seconds(retrySeconds)
+            options.misconfigurationLines = misconfigLines
             return options
         }
     }

@@ -86,6 +86,11 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read only the files of a directory whose names match this shell pattern (quote it: --glob '*.ndjson'); the others are skipped with a note.", valueName: "pattern"))
     var glob: String?
 
+    @Option(name: .customLong("misconfig-lines"), help: ArgumentHelp(
+        "When the run's first N lines are all rejected for the same reason (the same field, the same message but for its values), stop before committing any of them, exit 1, and say what looks wrong (the contract, the tenant, the field). An input of fewer lines stops when at least \(MisconfigurationCheck.minimumLines) are. 0 turns the check off.",
+        valueName: "N"))
+    var misconfigLines = MisconfigurationCheck.defaultLines
+
     @Argument(help: ArgumentHelp("Files, .gz files, directories, or - for stdin.", valueName: "input"))
     var inputs: [String] = ["-"]
 
@@ -97,6 +102,7 @@ struct LoadCommand: AsyncParsableCommand {
         guard (1...32).contains(writers) else { throw ValidationError("--writers must be between 1 and 32") }
         guard batchRows >= 1, batchMegabytes >= 1, batchDelayMilliseconds >= 1 else { throw ValidationError("batch limits must be positive") }
         if let retrySeconds, retrySeconds < 0 { throw ValidationError("--retry-seconds must not be negative") }
+        guard misconfigLines >= 0 else { throw ValidationError("--misconfig-lines must not be negative (0 turns the check off)") }
         if let source {
             guard !source.isEmpty, source.utf8.count <= 255 else { throw ValidationError("--source must be 1 to 255 bytes") }
             guard source.unicodeScalars.allSatisfy({ ![.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }) else {
@@ -123,6 +129,7 @@ struct LoadCommand: AsyncParsableCommand {
         options.limits = .init(maxRows: batchRows, maxBytes: batchMegabytes << 20, maxDelay: .milliseconds(batchDelayMilliseconds))
         options.restart = restart
         options.finalInput = final
+        options.misconfigurationLines = misconfigLines
         if let retrySeconds {
             options.retryWindow = .seconds(retrySeconds)
             options.startRetryWindow = .seconds(retrySeconds)

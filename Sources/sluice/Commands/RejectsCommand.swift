@@ -3,96 +3,275 @@ import EventContracts
 import Foundation
 import Loader
 
-/// `sluice rejects list|show|replay`.
+/// `sluice rejects list|show|replay|discard`.
 struct RejectsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rejects",
-        abstract: "Inspect and replay dead-lettered input lines.",
+        abstract: "Inspect, replay and discard dead-lettered input lines.",
         discussion: """
             Every line `sluice load` rejects is kept in rejected_events with its raw bytes exactly as \
-            received, where it came from (source, line, byte offset) and the field-level reasons.
+            received, where it came from (source, line, byte offset) and the field-level reasons. A \
+            reject waits until a replay loads it or it is discarded; `list` shows the waiting ones.
 
             rejected_events is under row-level security: a login that is neither a member of \
             sluice_loader nor BYPASSRLS sees only the tenant it names with --tenant.
+
+            With --json, every subcommand prints one JSON object, and on failure {"error": "…"} \
+            (exit 1).
             """,
-        subcommands: [List.self, Show.self, Replay.self]
+        subcommands: [List.self, Show.self, Replay.self, Discard.self]
     )
 
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List recent rejected lines (newest first) with their first reason.")
-        @OptionGroup var connection: ConnectionOptions
+    /// Which rejects: the options `list`, `replay` and `discard` share.
+    struct Selection: ParsableArguments {
         @Option(help: "Only this tenant's.") var tenant: String?
-        @Option(help: "Only this source (a file path or --source name).") var source: String?
+        @Option(help: ArgumentHelp(
+            "Only this source: a file path as typed (relative to the working directory, as `sluice load` names files: their absolute path), a --source name, or a queue (redis:STREAM/GROUP, kafka:TOPIC/GROUP).",
+            valueName: "source"))
+        var source: String?
+        @Option(help: ArgumentHelp("Only those dead-lettered under this contract.", valueName: "contract")) var contract: String?
+
+        func validate() throws {
+            if let contract, Contract(rawValue: contract) == nil {
+                throw ValidationError("unknown contract \"\(contract)\"; choose one of: \(Contract.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let source, source.isEmpty { throw ValidationError("--source must not be empty") }
+            if let tenant { try TenantName.check(tenant) }
+        }
+
+        var filter: RejectStore.Filter {
+            RejectStore.Filter(tenant: tenant, sources: RejectText.sources(source), contract: contract)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List recent rejected lines (newest first) with their first reason.",
+            discussion: """
+                --json prints {"rejects": [REJECT, …], "total": N}: the newest --limit of the N that \
+                match. Each REJECT has every key, null where it does not apply: id, tenant, contract, \
+                source, batch, line, byte_offset (files and streams), position (queues: {queue, entry, \
+                partition, offset}), received_at, replayed_at, discarded_at, discarded_by, \
+                discard_reason (ISO 8601 UTC times), reasons: [{field, message}].
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var selection: Selection
         @Option(help: "How many to show.") var limit = 50
-        @Flag(help: "Include lines that a replay has since loaded.") var all = false
+        @Flag(help: "Include lines that a replay has since loaded, and discarded ones.") var all = false
+        @Flag(help: "Print one JSON object (see above).") var json = false
 
         func run() async throws {
-            let (rejects, total) = try await RejectStore(connectionString: connection.resolvedConnectionString())
-                .list(tenant: tenant, source: source, includeReplayed: all, limit: max(1, limit))
-            guard !rejects.isEmpty else {
-                print(all ? "no rejected lines" : "no rejected lines waiting (use --all to include replayed ones)")
-                return
+            try await RejectText.reportingFailure(json: json) {
+                try await Preflight.check(connection.resolvedConnectionString(), need: .rejectsReader(command: "rejects list"))
+                let (rejects, total) = try await RejectStore(connectionString: connection.resolvedConnectionString())
+                    .list(selection.filter, includeAll: all, limit: max(1, limit))
+                if json {
+                    print(try RejectText.json(ListJSON(rejects: rejects.map { RejectJSON($0, withRaw: false) }, total: total)))
+                    return
+                }
+                guard !rejects.isEmpty else {
+                    print(all ? "no rejected lines" : "no rejected lines waiting (use --all to include replayed and discarded ones)")
+                    return
+                }
+                for reject in rejects {
+                    let state = reject.replayedAt != nil ? " [replayed]" : reject.discardedAt != nil ? " [discarded]" : ""
+                    print("#\(reject.id)  \(RejectText.escaped(reject.tenant))  \(RejectText.located(reject))  \(RejectText.escaped(RejectText.firstReason(reject.errorsJSON)))\(state)")
+                }
+                if total > rejects.count {
+                    print("\(total - rejects.count) more not shown (newest \(rejects.count) of \(total)); see more with --limit \(min(total, max(limit, 1) * 4)), or narrow with --tenant/--source")
+                }
+                print("details: sluice rejects show ID")
             }
-            for reject in rejects {
-                let state = reject.replayedAt == nil ? "" : " [replayed]"
-                print("#\(reject.id)  \(RejectText.escaped(reject.tenant))  \(RejectText.located(reject))  \(RejectText.escaped(RejectText.firstReason(reject.errorsJSON)))\(state)")
-            }
-            if total > rejects.count {
-                print("\(total - rejects.count) more not shown (newest \(rejects.count) of \(total)); see more with --limit \(min(total, max(limit, 1) * 4)), or narrow with --tenant/--source")
-            }
-            print("details: sluice rejects show ID")
+        }
+
+        struct ListJSON: Encodable {
+            var rejects: [RejectJSON]
+            var total: Int
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one rejected line: where it came from, every reason, its bytes.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one rejected line: where it came from, every reason, its bytes.",
+            discussion: """
+                --json prints one REJECT object (the keys of `sluice rejects list --json`) plus \
+                raw_bytes, raw_base64 (the bytes exactly as received) and raw_text (the same as text \
+                when they are valid UTF-8, else null).
+                """
+        )
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The reject's id (from `sluice rejects list`).") var id: Int64
+        @Argument(help: ArgumentHelp("The reject's id as `sluice rejects list` prints it: #107 (quoted: # starts a shell comment) or 107.", valueName: "id"))
+        var id: RejectID
         @Option(help: "The reject's tenant (needed when your login is subject to row-level security).") var tenant: String?
         @Flag(help: "Write only the raw bytes, exactly as received, to stdout.") var raw = false
+        @Flag(help: "Print one JSON object (see above).") var json = false
+
+        func validate() throws {
+            if raw && json { throw ValidationError("--raw and --json exclude each other") }
+            if let tenant { try TenantName.check(tenant) }
+        }
 
         func run() async throws {
-            guard let reject = try await RejectStore(connectionString: connection.resolvedConnectionString()).show(id: id, tenant: tenant) else {
-                FileHandle.standardError.write(Data("sluice rejects: no rejected line with id \(id)\n".utf8))
-                throw ExitCode(1)
+            try await RejectText.reportingFailure(json: json) {
+                try await Preflight.check(connection.resolvedConnectionString(), need: .rejectsReader(command: "rejects show"))
+                guard let reject = try await RejectStore(connectionString: connection.resolvedConnectionString()).show(id: id.value, tenant: tenant) else {
+                    throw RejectText.Failure("no rejected line with id \(id.value)")
+                }
+                if json {
+                    print(try RejectText.json(RejectJSON(reject, withRaw: true)))
+                    return
+                }
+                if raw {
+                    FileHandle.standardOutput.write(Data(reject.raw))
+                    return
+                }
+                let escaped = RejectText.escaped
+                print("id:          \(reject.id)")
+                let at = RejectText.isQueue(reject.source) ? RejectText.position(reject) : "line \(reject.lineNumber), byte offset \(reject.byteOffset)"
+                print("source:      \(escaped(reject.source)), \(at)")
+                print("tenant:      \(escaped(reject.tenant))   contract: \(escaped(reject.contract))   batch: \(escaped(reject.batchID))")
+                print("received at: \(reject.receivedAt)\(reject.replayedAt.map { "   replayed at: \($0)" } ?? "")")
+                if let discardedAt = reject.discardedAt {
+                    let why = reject.discardReason.map { ": \(escaped($0))" } ?? ""
+                    print("discarded:   \(discardedAt) by \(escaped(reject.discardedBy ?? "?"))\(why)")
+                }
+                print("reasons:     \(escaped(reject.errorsJSON))")
+                print("raw (\(reject.raw.count) bytes): \(RejectText.printable(reject.raw, limit: 4096))")
             }
-            if raw {
-                FileHandle.standardOutput.write(Data(reject.raw))
-                return
-            }
-            let escaped = RejectText.escaped
-            print("id:          \(reject.id)")
-            let at = RejectText.isQueue(reject.source) ? RejectText.position(reject) : "line \(reject.lineNumber), byte offset \(reject.byteOffset)"
-            print("source:      \(escaped(reject.source)), \(at)")
-            print("tenant:      \(escaped(reject.tenant))   contract: \(escaped(reject.contract))   batch: \(escaped(reject.batchID))")
-            print("received at: \(reject.receivedAt)\(reject.replayedAt.map { "   replayed at: \($0)" } ?? "")")
-            print("reasons:     \(escaped(reject.errorsJSON))")
-            print("raw (\(reject.raw.count) bytes): \(RejectText.printable(reject.raw, limit: 4096))")
         }
     }
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-validate waiting rejects with the current schemas and load the lines that now pass.",
-            discussion: "Loads exactly once (the same key ledger as `sluice load`). Lines that still fail stay waiting, with today's reasons."
+            discussion: """
+                Loads exactly once (the same key ledger as `sluice load`). Lines that still fail stay \
+                waiting, with today's reasons.
+
+                --tenant, --source and --contract choose which rejects (filters). --as-tenant and \
+                --as-contract say what to validate and load them as instead of what they were \
+                dead-lettered with — after a load ran with the wrong --tenant or --contract. Lines \
+                that pass are loaded under the new tenant/contract (their source stays, and they are \
+                marked replayed); a line that still fails keeps waiting unchanged, under its own \
+                tenant and contract and with the reasons it failed for there (stderr shows one of the \
+                new reasons).
+
+                Examples:
+                  sluice rejects replay --source events.ndjson
+                  sluice rejects replay --source redis:events/loaders --contract recs --as-contract pocm
+                  sluice rejects replay --tenant default --as-tenant acme
+                """
         )
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "Only this tenant's rejects.") var tenant: String?
-        @Option(help: "Only this source.") var source: String?
+        @OptionGroup var selection: Selection
+        @Option(name: .customLong("as-tenant"), help: ArgumentHelp("Validate and load the selected rejects as this tenant's.", valueName: "tenant"))
+        var asTenant: String?
+        @Option(name: .customLong("as-contract"), help: ArgumentHelp("Validate and load the selected rejects under this contract.", valueName: "contract"))
+        var asContract: String?
         @Flag(help: "Print one JSON object: examined, loaded, duplicates, still_rejected, sampled_out.") var json = false
 
+        func validate() throws {
+            if let asContract, Contract(rawValue: asContract) == nil {
+                throw ValidationError("unknown contract \"\(asContract)\" for --as-contract; choose one of: \(Contract.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let asTenant { try TenantName.check(asTenant, option: "--as-tenant") }
+        }
+
         func run() async throws {
-            let summary = try await RejectStore(connectionString: connection.resolvedConnectionString()).replay(
-                tenant: tenant, source: source, registry: try EventContractRegistry(),
-                privacy: { tenant in try KeyConfiguration.privacyPolicy(tenant: tenant) },
-                log: { FileHandle.standardError.write(Data("sluice rejects: \($0)\n".utf8)) }
-            )
-            if json {
-                print("{\"examined\":\(summary.examined),\"loaded\":\(summary.loaded),\"duplicates\":\(summary.duplicates),\"still_rejected\":\(summary.stillRejected),\"sampled_out\":\(summary.sampledOut)}")
-            } else {
-                print("replayed \(summary.examined): loaded \(summary.loaded), duplicates \(summary.duplicates), still rejected \(summary.stillRejected), sampled out \(summary.sampledOut)")
+            try await RejectText.reportingFailure(json: json) {
+                try await Preflight.check(connection.resolvedConnectionString(), need: .loader(command: "rejects replay"))
+                let target = RejectStore.Target(tenant: asTenant, contract: asContract.flatMap(Contract.init(rawValue:)))
+                let summary = try await RejectStore(connectionString: connection.resolvedConnectionString()).replay(
+                    selection.filter, as: target, registry: try EventContractRegistry(),
+                    privacy: { tenant in try KeyConfiguration.privacyPolicy(tenant: tenant) },
+                    log: { FileHandle.standardError.write(Data("sluice rejects: \($0)\n".utf8)) }
+                )
+                if json {
+                    print(try RejectText.json(ReplayJSON(examined: summary.examined, loaded: summary.loaded, duplicates: summary.duplicates,
+                                                         still_rejected: summary.stillRejected, sampled_out: summary.sampledOut)))
+                } else {
+                    print("replayed \(summary.examined): loaded \(summary.loaded), duplicates \(summary.duplicates), still rejected \(summary.stillRejected), sampled out \(summary.sampledOut)")
+                }
             }
         }
+
+        struct ReplayJSON: Encodable {
+            var examined: Int
+            var loaded: Int
+            var duplicates: Int
+            var still_rejected: Int
+            var sampled_out: Int
+        }
+    }
+
+    struct Discard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mark waiting rejects discarded: no longer listed or replayed, never deleted.",
+            discussion: """
+                For lines nobody will fix. A discarded reject keeps its bytes and reasons, and records \
+                who discarded it (the login), when, and --reason; `sluice rejects list --all` and \
+                `show` still show it. Only waiting rejects are discarded (not replayed ones). Name \
+                them by id, or every waiting reject of a --source (narrowed with --tenant, \
+                --contract); without either nothing is discarded. Needs the privileges of \
+                sluice_loader.
+
+                --json prints {"discarded": N, "ids": [the ids discarded], "not_waiting": [ids named \
+                that were not waiting: replayed, discarded before, or not found]}.
+
+                Examples:
+                  sluice rejects discard '#107' 108 --reason "test traffic"
+                  sluice rejects discard --source /var/log/old.ndjson --tenant acme
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("Rejects' ids as `sluice rejects list` prints them (#107 or 107).", valueName: "id"))
+        var ids: [RejectID] = []
+        @OptionGroup var selection: Selection
+        @Option(help: "Why, kept with the rejects.") var reason: String?
+        @Flag(help: "Print one JSON object (see above).") var json = false
+
+        func validate() throws {
+            if ids.isEmpty && selection.source == nil {
+                throw ValidationError("name the rejects to discard: their ids, or --source (with --tenant to narrow); nothing was discarded")
+            }
+            if !ids.isEmpty && selection.source != nil {
+                throw ValidationError("give ids or --source, not both")
+            }
+        }
+
+        func run() async throws {
+            try await RejectText.reportingFailure(json: json) {
+                try await Preflight.check(connection.resolvedConnectionString(), need: .loader(command: "rejects discard"))
+                let summary = try await RejectStore(connectionString: connection.resolvedConnectionString())
+                    .discard(ids: ids.map(\.value), filter: selection.filter, reason: reason)
+                if json {
+                    print(try RejectText.json(DiscardJSON(discarded: summary.discarded.count, ids: summary.discarded, not_waiting: summary.notWaiting)))
+                    return
+                }
+                print("discarded \(counted(summary.discarded.count, "rejected line", "rejected lines"))")
+                if !summary.notWaiting.isEmpty {
+                    print("not waiting (replayed, discarded before, or not found): \(summary.notWaiting.map { "#\($0)" }.joined(separator: " "))")
+                }
+            }
+        }
+
+        struct DiscardJSON: Encodable {
+            var discarded: Int
+            var ids: [Int64]
+            var not_waiting: [Int64]
+        }
+    }
+}
+
+/// A reject's id as `sluice rejects list` prints it (`#107`) or bare (`107`).
+struct RejectID: ExpressibleByArgument, Sendable {
+    var value: Int64
+
+    init?(argument: String) {
+        let digits = argument.hasPrefix("#") ? argument.dropFirst() : Substring(argument)
+        guard let value = Int64(digits), value > 0 else { return nil }
+        self.value = value
     }
 }
 
@@ -100,6 +279,52 @@ enum RejectText {
     /// A dead letter of `sluice consume` (source `redis:STREAM/GROUP` or `kafka:TOPIC/GROUP`).
     static func isQueue(_ source: String) -> Bool {
         source.hasPrefix("redis:") || source.hasPrefix("kafka:")
+    }
+
+    /// The stored sources `--source VALUE` may mean: the value as given (a --source name, a queue,
+    /// an absolute path) and, unless it names a queue, the absolute path `sluice load` would have
+    /// stored for it typed in this working directory (LoadJob's `sourceName`).
+    static func sources(_ given: String?) -> [String] {
+        guard let given else { return [] }
+        if isQueue(given) { return [given] }
+        let absolute = URL(fileURLWithPath: given).standardizedFileURL.path
+        return absolute == given ? [given] : [given, absolute]
+    }
+
+    /// A failure worded for the operator (no "Error:" prefix, no type name).
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// `{"error": "…"}`
+    struct ErrorJSON: Encodable {
+        var error: String
+    }
+
+    /// One JSON object, keys sorted (the same bytes for the same rejects, run after run).
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Runs a subcommand's work; on failure prints `{"error": "…"}` (with --json) or the reason to
+    /// stderr, and exits 1.
+    static func reportingFailure(json: Bool, _ work: () async throws -> Void) async throws {
+        do {
+            try await work()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            let reason = String(describing: error)
+            if json, let text = try? Self.json(ErrorJSON(error: reason)) {
+                print(text)
+            } else {
+                FileHandle.standardError.write(Data("sluice rejects: \(escaped(reason))\n".utf8))
+            }
+            throw ExitCode(1)
+        }
     }
 
     /// `source:line` for files and streams; `source entry …` / `source partition … offset …` for queues.
@@ -126,7 +351,10 @@ enum RejectText {
               let first = errors.first else { return json }
         let field = (first["field"] as? String).map { $0.isEmpty ? "(line)" : $0 } ?? "?"
         let more = errors.count > 1 ? " (+\(errors.count - 1) more)" : ""
-        return "\(field): \(first["message"] as? String ?? "")\(more)"
+        // One line per reject: a message listing 45 allowed values is cut (`show` has it whole).
+        var message = first["message"] as? String ?? ""
+        if message.count > 120 { message = String(message.prefix(117)) + "…" }
+        return "\(field): \(message)\(more)"
     }
 
     /// Text with its control characters shown as `\xNN` (and `\u{…}` above ASCII), so a name or a

@@ -137,7 +137,7 @@ struct StatusGatherer {
     }
 
     private func rejects() async throws -> StatusReport.Rejects {
-        .init(waiting: try await postgres.query("SELECT count(*)::int AS n FROM public.rejected_events WHERE replayed_at IS NULL")[0]
+        .init(waiting: try await postgres.query("SELECT count(*)::int AS n FROM public.rejected_events WHERE replayed_at IS NULL AND discarded_at IS NULL")[0]
             .decode("n", as: Int.self))
     }
 
@@ -213,7 +213,7 @@ struct StatusGatherer {
     private func rejectReasons() async throws -> [StatusReport.Detail.RejectReason] {
         try await postgres.query("""
             SELECT contract, errors->0->>'field' AS field, left(errors->0->>'message', 70) AS message, count(*) AS lines
-            FROM public.rejected_events WHERE replayed_at IS NULL
+            FROM public.rejected_events WHERE replayed_at IS NULL AND discarded_at IS NULL
             GROUP BY 1, 2, 3 ORDER BY lines DESC, 1, 2, 3 LIMIT 15
             """).map {
             .init(contract: try $0.decode("contract", as: String.self), field: try $0.decode("field", as: String?.self) ?? "",
