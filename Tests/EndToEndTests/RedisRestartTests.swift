@@ -21,6 +21,17 @@ struct RedisRestartTests {
         keys.map { key in [("event", TestEvents.cartLine(key: key, day: key.count % 27 + 1, user: "u\(key.suffix(2))"))] }
     }
 
+    /// One redis-cli command on the server at `url`, off the cooperative pool: what it printed.
+    static func redis(_ arguments: [String], url: String) async throws -> String {
+        try await TestRedis.blocking { try TestRedis.command(arguments, url: url) }
+    }
+
+    /// XADDs `keys` as keyed events in one pipe, off the cooperative pool; throws when refused.
+    static func xadd(_ keys: ArraySlice<String>, stream: String, url: String) async throws {
+        let entries = entries(keys)
+        try await TestRedis.blocking { try TestRedis.xadd(stream: stream, entries: entries, url: url) }
+    }
+
     /// XADDs `keys` as keyed events, retried (100 ms apart, 30 s at most) while Redis refuses them:
     /// a producer that cannot tell which of a refused pipe's entries landed sends them all again,
     /// so the stream may hold some twice; their idempotency keys make that harmless. Returns the
@@ -30,7 +41,7 @@ struct RedisRestartTests {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
             do {
-                try TestRedis.xadd(stream: stream, entries: entries(keys), url: url)
+                try await xadd(keys, stream: stream, url: url)
                 return refused
             } catch {
                 refused += 1
@@ -93,7 +104,7 @@ struct RedisRestartTests {
                     "\(rows.count) keys: missing \(missing.count) (e.g. \(missing.sorted().prefix(5))), twice \(twice.count), unexpected \(unexpected.sorted().prefix(5))")
 
             // Every entry read was committed and acknowledged: nothing left pending, counts add up.
-            let pending = try TestRedis.command(["XPENDING", stream, "loaders"], url: server.url).split(separator: "\n").first.map(String.init)
+            let pending = try await redis(["XPENDING", stream, "loaders"], url: server.url).split(separator: "\n").first.map(String.init)
             #expect(pending == "0", "entries left pending: \(pending ?? "?")")
             let summary = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any],
                                        "\(outcome.combined.suffix(2000))")
@@ -123,14 +134,15 @@ struct RedisRestartTests {
         // each loaded 50 µs slower (`key-load-delay`, the setting Redis's own test suite uses for
         // this), with the server answering clients every KiB it loads instead of every 2 MiB
         // (`loading-process-events-interval-bytes`), as it would while loading gigabytes.
-        let server = try TestRedis.Server(arguments: ["--key-load-delay", "50", "--loading-process-events-interval-bytes", "1024"])
+        let server = try await TestRedis.Server.start(arguments: ["--key-load-delay", "50", "--loading-process-events-interval-bytes", "1024"])
         defer { server.stop() }
-        try TestRedis.pipe((0..<20_000).map { ["SET", "pad:\($0)", "x"] }, url: server.url)
-        _ = try TestRedis.command(["BGREWRITEAOF"], url: server.url)
+        let url = server.url
+        try await TestRedis.blocking { try TestRedis.pipe((0..<20_000).map { ["SET", "pad:\($0)", "x"] }, url: url) }
+        _ = try await Self.redis(["BGREWRITEAOF"], url: url)
         var rewritten = false
         for _ in 0..<100 where !rewritten {
             try await Task.sleep(for: .milliseconds(50))
-            let info = try TestRedis.command(["INFO", "persistence"], url: server.url)
+            let info = try await Self.redis(["INFO", "persistence"], url: url)
             rewritten = info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0")
         }
         #expect(rewritten, "BGREWRITEAOF did not finish: \(server.logTail())")
@@ -148,17 +160,17 @@ struct RedisRestartTests {
                     // Mid-stream: batches have committed, this chunk is being read and committed.
                     try await Self.waitForFirstCommit(loaded)
                     refusedWrites += try await Self.produce(chunk, stream: stream, url: server.url)
-                    server.kill9()
+                    await server.kill9()
                     try await Task.sleep(for: .milliseconds(300))
-                    try server.restart()
+                    try await server.restart()
                     let restarted = ContinuousClock.now
                     // The producer keeps trying the next chunk while the server loads (refused with
                     // LOADING); the loop sends it again later unless a try got through.
                     while restarted.duration(to: .now) < .seconds(30) {
-                        guard (try? TestRedis.command(["PING"], url: server.url))?.hasPrefix("LOADING") == true else { break }
+                        guard (try? await Self.redis(["PING"], url: url))?.hasPrefix("LOADING") == true else { break }
                         loadingReplies += 1
                         if !writtenWhileLoading, index + 1 < Self.chunks.count {
-                            if (try? TestRedis.xadd(stream: stream, entries: Self.entries(Self.chunks[index + 1]), url: server.url)) != nil {
+                            if (try? await Self.xadd(Self.chunks[index + 1], stream: stream, url: url)) != nil {
                                 writtenWhileLoading = true
                             } else {
                                 refusedWrites += 1
@@ -181,23 +193,27 @@ struct RedisRestartTests {
     @Test("a script keeps Redis BUSY for 3 s mid-stream: every command of the consumer is refused with BUSY and retried; it keeps running, every key loaded exactly once")
     func busyScript() async throws {
         // Redis answers other clients BUSY once a script has run this long (default 5 s).
-        let server = try TestRedis.Server(arguments: ["--busy-reply-threshold", "100"])
+        let server = try await TestRedis.Server.start(arguments: ["--busy-reply-threshold", "100"])
         defer { server.stop() }
+        let url = server.url
         let stream = "busy-events"
         // The group exists: the consumer's XGROUP CREATE is answered BUSYGROUP, which is not BUSY.
-        _ = try TestRedis.command(["XGROUP", "CREATE", stream, "loaders", "0", "MKSTREAM"], url: server.url)
+        _ = try await Self.redis(["XGROUP", "CREATE", stream, "loaders", "0", "MKSTREAM"], url: url)
         let busyAfter = Self.chunks.count / 3
+        // 3 000 entries: the consumer needs most of a second for them (measured 2 000–4 000 events/s
+        // here), far longer than the script takes to start.
+        let backlogChunks = 12
         try await Self.consume(on: server, stream: stream, logged: "BUSY Redis is busy running a script") { loaded in
             var busyReplies = 0
             var refusedWrites = 0
             for (index, chunk) in Self.chunks.enumerated() {
-                if index > busyAfter && index < busyAfter + 4 { continue }
+                if index > busyAfter && index < busyAfter + backlogChunks { continue }
                 if index == busyAfter {
                     try await Self.waitForFirstCommit(loaded)
-                    // The script starts while a backlog of 1 000 entries is being read and committed:
+                    // The script starts while a backlog of entries is being read and committed:
                     // a read blocked in XREADGROUP … BLOCK would only wait for the script to end,
                     // but the reads and XACKs of a consumer at work are refused.
-                    let backlog = ArraySlice(Self.chunks[busyAfter..<busyAfter + 4].joined())
+                    let backlog = ArraySlice(Self.chunks[busyAfter..<busyAfter + backlogChunks].joined())
                     refusedWrites += try await Self.produce(backlog, stream: stream, url: server.url)
                     // A read-only endless script (so SCRIPT KILL may end it), from a client of its own.
                     let script = Process()
@@ -208,16 +224,20 @@ struct RedisRestartTests {
                     try script.run()
                     let started = ContinuousClock.now
                     while started.duration(to: .now) < .seconds(3) {
-                        if (try? TestRedis.command(["PING"], url: server.url))?.hasPrefix("BUSY") == true { busyReplies += 1 }
+                        if (try? await Self.redis(["PING"], url: url))?.hasPrefix("BUSY") == true { busyReplies += 1 }
                         // The producer keeps trying (one XADD: `redis-cli --pipe` would wait 30 s for
                         // its closing ECHO): refused with BUSY.
                         let event = Self.entries(chunk.prefix(1))[0][0]
-                        let reply = (try? TestRedis.command(["XADD", stream, "*", event.0, event.1], url: server.url)) ?? ""
+                        let reply = (try? await Self.redis(["XADD", stream, "*", event.0, event.1], url: url)) ?? ""
                         if reply.hasPrefix("BUSY") { refusedWrites += 1 }
                         try await Task.sleep(for: .milliseconds(100))
                     }
-                    _ = try TestRedis.command(["SCRIPT", "KILL"], url: server.url)
-                    script.waitUntilExit()
+                    _ = try await Self.redis(["SCRIPT", "KILL"], url: url)
+                    var polls = 0
+                    while script.isRunning, polls < 100 {
+                        polls += 1
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
                     continue
                 }
                 refusedWrites += try await Self.produce(chunk, stream: stream, url: server.url)

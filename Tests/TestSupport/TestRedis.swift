@@ -63,40 +63,57 @@ public enum TestRedis {
         return Int32(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Runs blocking work — redis-cli and redis-server processes, waited for — on a dispatch thread,
+    /// so a test that polls Redis does not hold one of the few threads of Swift's cooperative pool,
+    /// which the tests running beside it need (their timers, their processes' exits).
+    public static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     /// A redis-server of one test's own — never the shared one — on a free loopback port, with its
     /// own directory and an AOF that is fsynced before each write is answered
     /// (`--appendfsync always`), so a `kill -9` loses nothing a client was told was written and a
     /// restart on the same port and directory loads it all back. Stopped (and its directory
     /// removed) by `stop()` or when released.
-    public final class Server {
+    ///
+    /// `@unchecked Sendable`: `process`, the only mutable state, is touched only under `lock`.
+    public final class Server: @unchecked Sendable {
         public let port: Int32
         public let directory: URL
         public var url: String { "redis://127.0.0.1:\(port)" }
         private let arguments: [String]
+        private let lock = NSLock()
         private var process: Process?
 
-        /// Starts it; `arguments` are added to redis-server's (and used again by `restart`).
-        public init(arguments: [String] = []) throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-redis-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        private init(port: Int32, directory: URL, arguments: [String], process: Process) {
+            self.port = port
+            self.directory = directory
             self.arguments = arguments
-            // The port was free a moment ago; should something take it meanwhile, try another.
-            var started: (port: Int32, process: Process)?
-            var lastError: Error?
-            for _ in 0..<5 where started == nil {
-                let candidate = try TestRedis.freeLoopbackPort()
-                do {
-                    started = (candidate, try Self.launch(port: candidate, directory: directory, arguments: arguments))
-                } catch {
-                    lastError = error
+            self.process = process
+        }
+
+        /// Starts one; `arguments` are added to redis-server's (and used again by `restart`).
+        /// Returns once it answers.
+        public static func start(arguments: [String] = []) async throws -> Server {
+            try await TestRedis.blocking {
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-redis-\(UUID().uuidString.prefix(8))")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                // The port was free a moment ago; should something take it meanwhile, try another.
+                var lastError: Error?
+                for _ in 0..<5 {
+                    let port = try TestRedis.freeLoopbackPort()
+                    do {
+                        let process = try launch(port: port, directory: directory, arguments: arguments)
+                        return Server(port: port, directory: directory, arguments: arguments, process: process)
+                    } catch {
+                        lastError = error
+                    }
                 }
-            }
-            guard let started else {
                 try? FileManager.default.removeItem(at: directory)
                 throw lastError ?? CocoaError(.fileWriteUnknown)
             }
-            port = started.port
-            process = started.process
         }
 
         deinit {
@@ -105,22 +122,31 @@ public enum TestRedis {
 
         /// Starts redis-server again on the same port and directory (after `kill9`): it loads its
         /// AOF, answering `LOADING` meanwhile. Returns once it accepts connections.
-        public func restart() throws {
-            process = try Self.launch(port: port, directory: directory, arguments: arguments)
+        public func restart() async throws {
+            try await TestRedis.blocking {
+                let process = try Self.launch(port: self.port, directory: self.directory, arguments: self.arguments)
+                self.lock.withLock { self.process = process }
+            }
         }
 
         /// SIGKILL, as a crash or the OOM killer would; returns once the process is gone.
-        public func kill9() {
-            guard let process, process.isRunning else { return }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            self.process = nil
+        public func kill9() async {
+            _ = try? await TestRedis.blocking { self.killNow() }
         }
 
         /// Stops the server (SIGKILL: its data is not needed any more) and removes its directory.
         public func stop() {
-            kill9()
+            killNow()
             try? FileManager.default.removeItem(at: directory)
+        }
+
+        private func killNow() {
+            lock.withLock {
+                guard let process, process.isRunning else { return }
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                self.process = nil
+            }
         }
 
         /// The last lines of its log, for a failure message.
