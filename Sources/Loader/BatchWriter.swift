@@ -129,8 +129,8 @@ final class BatchWriter {
 
     /// One transaction for the whole batch, retried as its error allows.
     private func writeWhole(_ batch: ValidatedBatch) async throws -> BatchCounts {
-        let deadline = ContinuousClock.now + target.retryWindow
-        var backoff = Duration.milliseconds(200)
+        // One window for the batch, whatever mix of errors it meets; jitter keeps the writers apart.
+        var backoff = Backoff(window: target.retryWindow, jitter: .milliseconds(100))
         var transientRetries = 0
         var timeouts = 0
         let name = "batch \(batch.raw.sequence)\(batch.raw.part)"
@@ -144,20 +144,18 @@ final class BatchWriter {
                 case .reconnect:
                     await close()
                     knownMonths.removeAll()
-                    guard ContinuousClock.now + backoff < deadline else {
+                    guard let pause = backoff.nextPause() else {
                         throw LoadError("gave up on \(name) after retrying for \(target.retryWindow): \(error.description)")
                     }
-                    log("connection lost (\(error.description)); retrying \(name) in \(backoff)")
-                    try await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, .seconds(5))
+                    log("connection lost (\(error.description)); retrying \(name) in \(Backoff.text(pause))")
+                    try await Task.sleep(for: pause)
                 case .retry:
                     transientRetries += 1
-                    guard transientRetries <= 30, ContinuousClock.now + backoff < deadline else {
+                    guard transientRetries <= 30, let pause = backoff.nextPause() else {
                         throw LoadError("gave up on \(name) after \(transientRetries) tries: \(error.description)")
                     }
-                    log("\(name): \(error.description); retrying in \(backoff)")
-                    try await Task.sleep(for: backoff + .milliseconds(Int.random(in: 0...100)))
-                    backoff = min(backoff * 2, .seconds(5))
+                    log("\(name): \(error.description); retrying in \(Backoff.text(pause))")
+                    try await Task.sleep(for: pause)
                 case .statementTimeout:
                     timeouts += 1
                     let lines = batch.raw.lines.count

@@ -372,11 +372,10 @@ public struct LoadJob: Sendable {
     }
 
     /// Runs `body` on a fresh connection. A server that refuses connections is waited for, with
-    /// backoff, up to the start window; one that answers "no such database", "no such role" or
-    /// "authentication failed" fails at once: waiting cannot fix that.
+    /// backoff, for the whole start window (the last attempt at its end); one that answers "no such
+    /// database", "no such role" or "authentication failed" fails at once: waiting cannot fix that.
     private func withConnection<T: Sendable>(log: @Sendable (String) -> Void, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + options.startRetryWindow
-        var backoff = Duration.milliseconds(200)
+        var backoff = Backoff(window: options.startRetryWindow)
         while true {
             do {
                 let connection = try await LoaderConnection.open(options.connectionString, tenant: options.tenant)
@@ -388,10 +387,15 @@ public struct LoadJob: Sendable {
                     await connection.close()
                     throw error
                 }
-            } catch let error as PostgresError where error.isConnectionFailure && ContinuousClock.now + backoff < deadline {
-                log("\(error.description); retrying in \(backoff)")
-                try await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+            } catch let error as PostgresError where error.isConnectionFailure {
+                guard let pause = backoff.nextPause() else {
+                    if backoff.window > .zero {
+                        log("gave up after waiting \(Backoff.text(backoff.window)) for the server (--retry-seconds waits longer)")
+                    }
+                    throw error
+                }
+                log("\(error.description); retrying in \(Backoff.text(pause))")
+                try await Task.sleep(for: pause)
             }
         }
     }

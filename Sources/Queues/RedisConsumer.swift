@@ -57,8 +57,12 @@ public struct RedisConsumer: Sendable {
         public var drain = false
         public var idle: Duration = .seconds(1)
         public var writers = 2
-        /// How long a lost Redis connection is retried before the consumer gives up.
+        /// How long a lost Redis connection, or a server that answers "not yet" (`LOADING`, `BUSY`, …),
+        /// is retried before the consumer gives up.
         public var retryWindow: Duration = .seconds(600)
+        /// How long a Redis server that refuses connections (or is still loading) is waited for when
+        /// the consumer starts.
+        public var startRetryWindow: Duration = .seconds(10)
 
         public init(url: String, stream: String, group: String, consumer: String) {
             self.url = url
@@ -92,22 +96,27 @@ public struct RedisConsumer: Sendable {
                     log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ConsumeSummary {
         let endpoint = try RedisEndpoint(url: options.url)
         let started = ContinuousClock.now
-        let reader = try await Self.connect(endpoint, label: "sluice.redis.reader", retryWindow: .seconds(10), log: log)
-        try await createGroup(reader)
+        let reader = try await Self.connect(endpoint, label: "sluice.redis.reader", window: options.startRetryWindow, log: log)
+        try await createGroup(reader, log: log)
         let channel = AsyncChannel<Batch>(capacity: max(2, options.writers))
         let totals = ConsumeTotals()
         stop.onRequest { Task { await channel.close() } }
 
         let options = self.options
         let readerTask = Task {
-            defer { Task { await channel.close() } }
-            try await read(reader, channel: channel, stop: stop, totals: totals, log: log)
+            do {
+                try await read(reader, channel: channel, stop: stop, totals: totals, log: log)
+            } catch {
+                await channel.close()
+                throw error
+            }
+            await channel.close()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<max(1, options.writers) {
                 group.addTask {
                     let writer = sink.makeWriter(index: index, log: log)
-                    let acker = try await Self.connect(endpoint, label: "sluice.redis.acker.\(index)", retryWindow: options.retryWindow, log: log)
+                    let acker = try await Self.connect(endpoint, label: "sluice.redis.acker.\(index)", window: options.retryWindow, log: log)
                     do {
                         while let batch = await channel.receive() {
                             try await commit(batch, writer: writer, acker: acker, totals: totals, started: started, log: log)
@@ -139,11 +148,15 @@ public struct RedisConsumer: Sendable {
 
     // MARK: - Reading
 
-    private func createGroup(_ client: BlockingClient<RedisConnection>) async throws {
+    /// XGROUP CREATE, retried for the start window. `BUSYGROUP` (the group exists, perhaps made by
+    /// a try whose reply was lost) is success.
+    private func createGroup(_ client: BlockingClient<RedisConnection>, log: @escaping @Sendable (String) -> Void) async throws {
         let options = self.options
-        let reply = try await client.run { try $0.command(["XGROUP", "CREATE", options.stream, options.group, "0", "MKSTREAM"]) }
-        if case .error(let message) = reply, !message.hasPrefix("BUSYGROUP") {
-            throw RedisError(isConnectionFailure: false, description: "cannot create consumer group \(options.group) on \(options.stream): \(message)")
+        let reply = try await Self.retrying("creating the group", on: client, window: options.startRetryWindow, log: log) {
+            try $0.command(["XGROUP", "CREATE", options.stream, options.group, "0", "MKSTREAM"])
+        }
+        if case .error(let message) = reply, RedisError.code(of: message) != "BUSYGROUP" {
+            throw RedisError(reply: message, command: "XGROUP CREATE", advice: " (cannot create consumer group \(options.group) on \(options.stream))")
         }
     }
 
@@ -155,8 +168,7 @@ public struct RedisConsumer: Sendable {
         var ownCursor: String? = "-"
         var lastClaim = ContinuousClock.now - options.claimIdle
         var lastNew = ContinuousClock.now
-        var backoff = Duration.milliseconds(200)
-        var failingSince: ContinuousClock.Instant?
+        var backoff = Backoff(window: options.retryWindow)
         while !stop.isRequested {
             do {
                 if await totals.takeRereadRequest() { ownCursor = "-" }
@@ -186,25 +198,33 @@ public struct RedisConsumer: Sendable {
                            try await client.run({ try Self.groupPending($0, stream: options.stream, group: options.group) }) == 0 {
                             return
                         }
+                        // Redis answered: a later failure gets a whole window of its own, however
+                        // long the stream stays quiet.
+                        backoff.reset()
                         continue
                     }
                     lastNew = .now
-                    batch = Self.prepare(entries, fresh: true, deliveries: [:], options: options)
+                    // New entries cannot be in flight here, unless Redis forgot their delivery (a
+                    // crash lost the last writes of its AOF). Then they are committed as
+                    // redeliveries, whose ledger check waits for the copy in flight.
+                    let inFlight = await totals.inFlight(entries.map(\.id))
+                    if !inFlight.isEmpty {
+                        log("\(inFlight.count) entries delivered as new are in flight here already (Redis lost their delivery in a restart?): committing them as redeliveries")
+                    }
+                    batch = Self.prepare(entries, fresh: inFlight.isEmpty, deliveries: [:], options: options)
                 }
-                failingSince = nil
-                backoff = .milliseconds(200)
+                backoff.reset()
                 if !batch.refs.isEmpty || !batch.acknowledgeOnly.isEmpty {
                     await totals.markInFlight(batch.refs.map(\.id))
                     guard await channel.send(batch) else { return }
                 }
-            } catch let error as RedisError where error.isConnectionFailure {
-                let since = failingSince ?? .now
-                failingSince = since
-                guard since.duration(to: .now) < options.retryWindow else { throw error }
-                log("\(error.description); retrying in \(backoff)")
-                try await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
-                try await client.run { connection in connection = try RedisConnection(endpoint: connection.endpoint) }
+            } catch let error as RedisError where error.isRetryable {
+                // A lost reply of XREADGROUP or XCLAIM may have given this consumer entries it never
+                // saw: go through its own pending entries again once Redis answers.
+                ownCursor = "-"
+                guard let pause = backoff.nextPause() else { throw error.gaveUp(after: backoff.window) }
+                log("\(error.description); reading again in \(Backoff.text(pause))")
+                try await Task.sleep(for: pause)
             }
         }
     }
@@ -237,7 +257,7 @@ public struct RedisConsumer: Sendable {
         let reply = try await client.run { connection in
             try connection.command(["XCLAIM", options.stream, options.group, options.consumer, String(minIdle)] + pending.map(\.id))
         }
-        if case .error(let message) = reply { throw RedisError(isConnectionFailure: false, description: "XCLAIM failed: \(message)") }
+        if case .error(let message) = reply { throw RedisError(reply: message, command: "XCLAIM") }
         // This delivery is one more than XPENDING counted.
         var deliveries: [String: Int64] = [:]
         for entry in pending { deliveries[entry.id] = entry.deliveries + 1 }
@@ -269,7 +289,7 @@ public struct RedisConsumer: Sendable {
         if let consumer { arguments.append(consumer) }
         let reply = try connection.command(arguments)
         if case .error(let message) = reply {
-            throw RedisError(isConnectionFailure: false, description: "XPENDING failed: \(message) (Redis 6.2 or later is required)")
+            throw RedisError(reply: message, command: "XPENDING", advice: " (Redis 6.2 or later is required)")
         }
         let page: [PendingEntry] = reply.elements.compactMap { entry in
             let parts = entry.elements
@@ -340,46 +360,55 @@ public struct RedisConsumer: Sendable {
         }
     }
 
-    /// XACK, retried through a lost connection (the entries stay pending until it succeeds).
+    /// XACK, retried through a lost connection and "not yet" replies for the retry window (the
+    /// entries stay pending until it succeeds; XACK of an acknowledged entry does nothing).
     private func acknowledge(_ ids: [String], acker: BlockingClient<RedisConnection>, log: @escaping @Sendable (String) -> Void) async throws {
         guard !ids.isEmpty else { return }
         let options = self.options
-        var backoff = Duration.milliseconds(200)
-        let deadline = ContinuousClock.now + options.retryWindow
-        while true {
-            do {
-                let reply = try await acker.run { try $0.command(["XACK", options.stream, options.group] + ids) }
-                if case .error(let message) = reply { throw RedisError(isConnectionFailure: false, description: "XACK failed: \(message)") }
-                return
-            } catch let error as RedisError where error.isConnectionFailure && ContinuousClock.now + backoff < deadline {
-                log("\(error.description); acknowledging again in \(backoff)")
-                try await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
-                try? await acker.run { connection in connection = try RedisConnection(endpoint: connection.endpoint) }
-            }
+        let reply = try await Self.retrying("acknowledging", on: acker, window: options.retryWindow, log: log) {
+            try $0.command(["XACK", options.stream, options.group] + ids)
         }
+        if case .error(let message) = reply { throw RedisError(reply: message, command: "XACK") }
     }
 
     // MARK: - Replies
 
-    static func connect(_ endpoint: RedisEndpoint, label: String, retryWindow: Duration,
+    /// Connects, waiting for a server that refuses connections or is still loading for `window`.
+    static func connect(_ endpoint: RedisEndpoint, label: String, window: Duration,
                         log: @escaping @Sendable (String) -> Void) async throws -> BlockingClient<RedisConnection> {
-        let deadline = ContinuousClock.now + retryWindow
-        var backoff = Duration.milliseconds(200)
+        var backoff = Backoff(window: window)
         while true {
             do {
                 return try await BlockingClient.make(label: label) { try RedisConnection(endpoint: endpoint) }
-            } catch let error as RedisError where error.isConnectionFailure && ContinuousClock.now + backoff < deadline {
-                log("\(error.description); retrying in \(backoff)")
-                try await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+            } catch let error as RedisError where error.isRetryable {
+                guard let pause = backoff.nextPause() else { throw error.gaveUp(after: backoff.window) }
+                log("\(error.description); connecting again in \(Backoff.text(pause))")
+                try await Task.sleep(for: pause)
+            }
+        }
+    }
+
+    /// Runs `body` on `client` until it returns, through lost connections (the connection opens
+    /// again by itself) and "not yet" replies, with backoff, for `window`; then throws the last
+    /// error. Only for commands that may run twice: after a lost connection the first try may have.
+    static func retrying<T: Sendable>(_ what: String, on client: BlockingClient<RedisConnection>, window: Duration,
+                                      log: @escaping @Sendable (String) -> Void,
+                                      _ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
+        var backoff = Backoff(window: window)
+        while true {
+            do {
+                return try await client.run { try body($0) }
+            } catch let error as RedisError where error.isRetryable {
+                guard let pause = backoff.nextPause() else { throw error.gaveUp(after: backoff.window) }
+                log("\(error.description); \(what) again in \(Backoff.text(pause))")
+                try await Task.sleep(for: pause)
             }
         }
     }
 
     /// XREADGROUP's reply: the entries of the one stream, and the last id.
     static func entries(from reply: RedisReply) throws -> ([(id: String, fields: [[UInt8]]?)], String?) {
-        if case .error(let message) = reply { throw RedisError(isConnectionFailure: false, description: "XREADGROUP failed: \(message)") }
+        if case .error(let message) = reply { throw RedisError(reply: message, command: "XREADGROUP") }
         guard let stream = reply.elements.first, stream.elements.count == 2 else { return ([], nil) }
         let list = entryList(stream.elements[1])
         return (list, list.last?.id)
@@ -432,6 +461,7 @@ public struct RedisConsumer: Sendable {
 
     static func groupPending(_ connection: RedisConnection, stream: String, group: String) throws -> Int64 {
         let reply = try connection.command(["XPENDING", stream, group])
+        if case .error(let message) = reply { throw RedisError(reply: message, command: "XPENDING") }
         if case .integer(let count)? = reply.elements.first { return count }
         return 0
     }
@@ -439,6 +469,7 @@ public struct RedisConsumer: Sendable {
     /// XINFO GROUPS' `lag` (Redis 7): entries not yet delivered to the group.
     static func groupLag(_ connection: RedisConnection, stream: String, group: String) throws -> Int64? {
         let reply = try connection.command(["XINFO", "GROUPS", stream])
+        if case .error(let message) = reply { throw RedisError(reply: message, command: "XINFO GROUPS") }
         for info in reply.elements {
             let parts = info.elements
             var fields: [String: RedisReply] = [:]

@@ -42,7 +42,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         @Option(help: "Parallel writer connections.")
         var writers = 2
 
-        @Option(name: .customLong("retry-seconds"), help: "How long a lost connection (queue or database) is retried.")
+        @Option(name: .customLong("retry-seconds"), help: "How long a lost connection (queue or database), or a Redis that answers LOADING, BUSY, TRYAGAIN, MASTERDOWN or CLUSTERDOWN, is retried (backoff 0.2 s doubling to 5 s, the last try at the end). A queue that refuses connections at the start is waited for 10 s.")
         var retrySeconds = 600
 
         @Option(name: .customLong("misconfig-lines"), help: ArgumentHelp(
@@ -125,6 +125,11 @@ struct ConsumeCommand: AsyncParsableCommand {
                 than --max-deliveries times is dead-lettered as poison and acknowledged. Entries are \
                 acknowledged (XACK) only after their batch committed; a second delivery of a committed \
                 entry is recognized and not loaded again.
+
+                A Redis that refuses connections, or is still loading, at the start is waited for \
+                10 s. Later, a lost connection and the replies that mean "not yet" (LOADING after a \
+                restart, BUSY, TRYAGAIN, MASTERDOWN, CLUSTERDOWN) are retried with backoff for \
+                --retry-seconds, for every command; nothing is acknowledged before it committed.
 
                 Examples:
                   sluice consume redis --url redis://127.0.0.1:6379 --stream events \\

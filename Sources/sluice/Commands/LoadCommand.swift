@@ -29,7 +29,8 @@ struct LoadCommand: AsyncParsableCommand {
             denied, a missing table, statement_timeout on even one line) the load stops with exit 1, \
             commits nothing more, prints what it committed and what to fix; run it again once fixed. \
             A lost connection is retried with backoff (--retry-seconds); a server that refuses \
-            connections at the start is waited for 10 s (or --retry-seconds); a missing database or \
+            connections at the start is waited for the whole 10 s (or --retry-seconds), the last try \
+            at its end; a missing database or \
             role, or a refused login, fails at once. SIGINT/SIGTERM stop reading, let the batches in \
             flight commit (at most 5 s), print the summary and exit 130/143.
 
