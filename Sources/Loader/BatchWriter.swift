@@ -9,6 +9,9 @@ public struct BatchCounts: Sendable, Equatable {
     public var duplicates = 0
     public var rejected = 0
     public var droppedByPolicy = 0
+    /// Of the rejected, those refused only because no medical-field key is configured: the
+    /// operator's fix, not the producer's (`SLUICE_MEDICAL_KEY`, then `sluice rejects replay`).
+    public var missingMedicalKey = 0
 
     public init(read: Int = 0, loaded: Int = 0, duplicates: Int = 0, rejected: Int = 0, droppedByPolicy: Int = 0) {
         self.read = read
@@ -24,6 +27,7 @@ public struct BatchCounts: Sendable, Equatable {
         lhs.duplicates += rhs.duplicates
         lhs.rejected += rhs.rejected
         lhs.droppedByPolicy += rhs.droppedByPolicy
+        lhs.missingMedicalKey += rhs.missingMedicalKey
     }
 }
 
@@ -294,6 +298,7 @@ final class BatchWriter {
             }
             counts.loaded = toLoad.count - refused.count
             counts.rejected = rejections.count
+            counts.missingMedicalKey = rejections.count { $0.errors.contains(where: \.isMissingMedicalKey) }
 
             if target.replay {
                 try await updateReplayed(batch: batch, stillRejected: rejections, batchID: batchID, on: connection)

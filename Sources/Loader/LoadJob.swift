@@ -10,6 +10,8 @@ public struct LoadSummary: Sendable, Equatable {
     public var rejected = 0
     /// Valid events dropped by policy: sampling, or opt-out when the policy drops.
     public var sampledOut = 0
+    /// Of `rejected`, the medical events refused for want of `SLUICE_MEDICAL_KEY`.
+    public var missingMedicalKey = 0
     public var batches = 0
     public var bytes: Int64 = 0
     public var seconds = 0.0
@@ -26,6 +28,7 @@ public struct LoadSummary: Sendable, Equatable {
         duplicates += counts.duplicates
         rejected += counts.rejected
         sampledOut += counts.droppedByPolicy
+        missingMedicalKey += counts.missingMedicalKey
         batches += 1
         self.bytes += bytes
     }
@@ -37,7 +40,7 @@ public struct LoadSummary: Sendable, Equatable {
             "[" + notes.filter { $0.kind == kind }.map(\.json).joined(separator: ",") + "]"
         }
         var text = "{\"read\":\(read),\"loaded\":\(loaded),\"duplicates\":\(duplicates),\"rejected\":\(rejected),"
-            + "\"sampled_out\":\(sampledOut),\"batches\":\(batches),\"seconds\":\(String(format: "%.3f", seconds)),"
+            + "\"sampled_out\":\(sampledOut),\"rejected_missing_medical_key\":\(missingMedicalKey),\"batches\":\(batches),\"seconds\":\(String(format: "%.3f", seconds)),"
             + "\"reread_from_start\":\(array(.rereadFromStart)),\"incomplete_last_lines\":\(array(.incompleteLastLine)),"
             + "\"skipped\":\(array(.skipped)),\"resumed_unverified\":\(array(.resumedUnverified))"
         if interrupted { text += ",\"interrupted\":true" }

@@ -318,6 +318,8 @@ struct NewUserTests {
             environment["SLUICE_MEDICAL_KEY"] = ""
             let load = try await SluiceCLI.run(["load", "--tenant", "acme", input.path], environment: environment)
             #expect(load.status == 0, "\(load.combined)")
+            let summaryLine = load.stdout.split(separator: "\n").first { $0.contains("medical event") }
+            #expect(summaryLine?.contains("rejected: set SLUICE_MEDICAL_KEY") == true, "the summary says what to do: \(load.stdout)")
             let admin = try await PostgresConnection.connect(url)
             let reasons = try await admin.query("SELECT DISTINCT errors->0->>'message' AS message FROM rejected_events").map { try $0.decode("message", as: String.self) }
             await admin.close()

@@ -191,6 +191,12 @@ final class CompiledPrivacy: @unchecked Sendable {
 
 /// Applies the privacy rules to one payload subtree: collects edits in one walk, then re-emits
 /// the payload only if something changed (the common case copies the original bytes once).
+extension FieldError {
+    /// A medical field refused because no key is configured (`SLUICE_MEDICAL_KEY`): fixed by the
+    /// operator, then `sluice rejects replay`, not by the producer.
+    public var isMissingMedicalKey: Bool { message == PrivacyRewriter.missingMedicalKeyMessage }
+}
+
 struct PrivacyRewriter {
     /// The rejection of a medical field when no key is configured: fail closed, and say how to fix
     /// it (the key lives in the environment only; the lines wait in the dead letter meanwhile).

@@ -86,7 +86,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         }
         let outcome: Result<ConsumeSummary, Error>
         do {
-            let sink = try await QueueSink.prepare(try loading.sinkOptions(source: source), registry: try EventContractRegistry())
+            let sink = try await QueueSink.prepare(try loading.sinkOptions(source: source), registry: try EventContractRegistry(), log: log)
             outcome = .success(try await consumer(sink, stop, { meter.update($0.load) }, log))
         } catch {
             outcome = .failure(error)
@@ -107,6 +107,9 @@ struct ConsumeCommand: AsyncParsableCommand {
                 let lag = summary.lag.map { ", lag \($0)" } ?? ""
                 let latency = summary.latencyP99.map { String(format: ", latency p50 %.0f ms p99 %.0f ms", summary.latencyP50 ?? 0, $0) } ?? ""
                 print("read \(load.read): loaded \(load.loaded), duplicates \(load.duplicates), rejected \(load.rejected) (\(summary.poison) poison), sampled out \(load.sampledOut) in \(counted(load.batches, "batch", "batches")); acknowledged \(summary.acknowledged), redelivered \(summary.redelivered)\(lag)\(latency)")
+                if load.missingMedicalKey > 0 {
+                    print("\(counted(load.missingMedicalKey, "medical event")) rejected: set SLUICE_MEDICAL_KEY (32 bytes, e.g. `openssl rand -hex 32`), then `sluice rejects replay`")
+                }
                 if load.rejected > 0 { print("see the rejected messages and why: sluice rejects list") }
             }
         case .failure(let error):

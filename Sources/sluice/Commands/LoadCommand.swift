@@ -57,7 +57,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Checkpoint name of the input (default: the file's absolute path; stdin is only checkpointed when named).", valueName: "name"))
     var source: String?
 
-    @Flag(help: "Print one JSON summary object (read, loaded, duplicates, rejected, sampled_out, batches, seconds, and notes: reread_from_start, incomplete_last_lines, skipped; error when the load failed).")
+    @Flag(help: "Print one JSON summary object (read, loaded, duplicates, rejected, sampled_out, rejected_missing_medical_key, batches, seconds, and notes: reread_from_start, incomplete_last_lines, skipped; error when the load failed).")
     var json = false
 
     @Flag(help: "Exit 1 when any line was rejected.")
@@ -199,6 +199,9 @@ struct LoadCommand: AsyncParsableCommand {
         }
         let lead = stopped ? "committed before stopping: " : ""
         print("\(lead)read \(summary.read): loaded \(summary.loaded), duplicates \(summary.duplicates), rejected \(summary.rejected), sampled out \(summary.sampledOut) in \(batches), \(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) events/s)")
+        if summary.missingMedicalKey > 0 {
+            print("\(counted(summary.missingMedicalKey, "medical event")) rejected: set SLUICE_MEDICAL_KEY (32 bytes, e.g. `openssl rand -hex 32`), then `sluice rejects replay`")
+        }
         if summary.rejected > 0 { print("see the rejected lines and why: sluice rejects list") }
     }
 }
