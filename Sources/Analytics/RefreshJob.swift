@@ -3,11 +3,32 @@ import Postgres
 
 /// What one `sluice refresh` did, per analytics object.
 public struct RefreshReport: Sendable, Equatable {
-    /// One object's part of the refresh.
+    /// One object's part of the refresh: what changed in its own table (docs/metrics.md, "What a
+    /// refresh reports"). Incrementally, each row that changed counts once: `inserted` rows whose
+    /// key was not there, `updated` rows whose values changed, `deleted` rows that are gone; a row
+    /// recomputed equal to what was there counts nowhere. A full rebuild empties the table first:
+    /// `deleted` is the rows it held, `inserted` the rows it holds now (dim_date, which is kept,
+    /// counts its changes). The bookkeeping tables (identity_pairs, user_days, …) are not counted.
     public struct Object: Sendable, Equatable {
+        /// The table, in schema `analytics`: dim_date, identity_links, dim_devices, dim_users,
+        /// kpi_daily, funnel_step, inventory_daily or device_metrics.
         public var name: String
-        public var rowsWritten: Int64
+        public var inserted: Int64
+        public var updated: Int64
+        public var deleted: Int64
+        /// Seconds of the step that maintains it, its bookkeeping tables included.
         public var seconds: Double
+
+        public init(name: String, inserted: Int64, updated: Int64, deleted: Int64, seconds: Double) {
+            self.name = name
+            self.inserted = inserted
+            self.updated = updated
+            self.deleted = deleted
+            self.seconds = seconds
+        }
+
+        /// Rows that changed: inserted + updated + deleted.
+        public var changed: Int64 { inserted + updated + deleted }
     }
 
     public var full: Bool
@@ -33,7 +54,8 @@ public struct RefreshReport: Sendable, Equatable {
     public var waitedForLock: Bool
 
     /// The `--json` object: `full, buckets, days_recomputed, events_read, read_seconds,
-    /// yielded_seconds, waited_seconds, seconds, objects: [{object, rows_written, buckets, seconds}]`.
+    /// yielded_seconds, waited_seconds, seconds, objects: [{object, inserted, updated, deleted,
+    /// buckets, seconds}]`.
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -49,7 +71,9 @@ public struct RefreshReport: Sendable, Equatable {
     private struct JSONShape: Encodable {
         struct ObjectShape: Encodable {
             var object: String
-            var rows_written: Int64
+            var inserted: Int64
+            var updated: Int64
+            var deleted: Int64
             var buckets: Int
             var seconds: Double
         }
@@ -73,7 +97,8 @@ public struct RefreshReport: Sendable, Equatable {
             waited_seconds = RefreshReport.rounded(report.waitedSeconds)
             seconds = RefreshReport.rounded(report.seconds)
             objects = report.objects.map {
-                ObjectShape(object: $0.name, rows_written: $0.rowsWritten, buckets: report.buckets, seconds: RefreshReport.rounded($0.seconds))
+                ObjectShape(object: $0.name, inserted: $0.inserted, updated: $0.updated, deleted: $0.deleted, buckets: report.buckets,
+                            seconds: RefreshReport.rounded($0.seconds))
             }
         }
     }
@@ -135,7 +160,7 @@ public struct RefreshJob: Sendable {
             let rows = try await connection.withTransaction { connection in
                 try connection.execute(unsafeSQL: "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 return try connection.query("""
-                    SELECT object, buckets, rows_written, seconds::float8 AS seconds, days_recomputed, events_read,
+                    SELECT object, buckets, inserted, updated, deleted, seconds::float8 AS seconds, days_recomputed, events_read,
                            read_seconds::float8 AS read_seconds, yielded_seconds::float8 AS yielded_seconds
                     FROM analytics.refresh(\(full), \(yieldRatio)::numeric)
                     """)
@@ -151,7 +176,9 @@ public struct RefreshJob: Sendable {
                 report.readSeconds = try row.decode("read_seconds", as: Double.self)
                 report.yieldedSeconds = try row.decode("yielded_seconds", as: Double.self)
                 report.objects.append(.init(name: try row.decode("object", as: String.self),
-                                            rowsWritten: try row.decode("rows_written", as: Int64.self),
+                                            inserted: try row.decode("inserted", as: Int64.self),
+                                            updated: try row.decode("updated", as: Int64.self),
+                                            deleted: try row.decode("deleted", as: Int64.self),
                                             seconds: try row.decode("seconds", as: Double.self)))
             }
             report.seconds = Self.seconds(started.duration(to: .now))
