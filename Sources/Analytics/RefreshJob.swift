@@ -63,6 +63,19 @@ public struct RefreshReport: Sendable, Equatable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The `--json` object of a refresh that failed or was stopped: `{error, interrupted_by?}`.
+    /// Nothing of such a refresh was kept (it is one transaction).
+    public static func failureJSON(_ message: String, interruptedBy signal: String? = nil) -> String {
+        struct FailureShape: Encodable {
+            var error: String
+            var interrupted_by: String?
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(FailureShape(error: message, interrupted_by: signal))) ?? Data(#"{"error":"refresh failed"}"#.utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Seconds rounded to milliseconds, as every report prints them.
     static func rounded(_ seconds: Double) -> Double {
         (seconds * 1000).rounded() / 1000
@@ -101,6 +114,59 @@ public struct RefreshReport: Sendable, Equatable {
                             seconds: RefreshReport.rounded($0.seconds))
             }
         }
+    }
+}
+
+/// A failed refresh worded for the operator: what happened and what to do about it. A refresh is
+/// one transaction: an error the server reports (or a refused connection) means nothing of it was
+/// kept and the dirty marks stay.
+public struct RefreshFailure: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ error: any Error) {
+        let rolledBack = "nothing was changed (the analytics tables are as before and the dirty marks stay for the next refresh)"
+        guard let error = error as? PostgresError else {
+            description = "\(error); run `sluice refresh` again: it does whatever is still marked"
+            return
+        }
+        // A refused connection's description already says what to do (Postgres module).
+        guard error.code != .connectionFailed else {
+            description = "\(error.description); \(rolledBack)"
+            return
+        }
+        // A connection that broke (or a report that could not be read) may have been at COMMIT.
+        guard error.code == .server else {
+            description = "\(error.description): run `sluice refresh` again once the server is reachable; it does whatever this "
+                + "refresh did not commit (a refresh that broke before its COMMIT was rolled back)"
+            return
+        }
+        let role = error.endpoint.flatMap(Self.user(of:)).map { "\"\($0)\"" } ?? "this login"
+        let advice: String
+        switch error.sqlState ?? "" {
+        case "42501":
+            advice = "role \(role) may not refresh the analytics schema: connect as a login that is a member of sluice_refresher "
+                + "(as the owner: GRANT sluice_refresher TO \(role)), or as the role that ran `sluice migrate`"
+        case "3F000", "42P01", "42883", "42703":
+            advice = "this database is not migrated for this version of sluice: run `sluice migrate` (as the owner) first"
+        case "25006":
+            advice = "the server is read-only (a standby?): point DATABASE_URL at the primary"
+        case "57014":
+            advice = "the server cancelled it (statement_timeout, or pg_cancel_backend from another session): if \(role) has a "
+                + "statement_timeout, lift it for this login (ALTER ROLE \(role) SET statement_timeout = 0) and run `sluice refresh` again"
+        default:
+            advice = error.recovery == .retry || error.isConnectionFailure
+                ? "a passing condition of the server: run `sluice refresh` again"
+                : "fix the cause and run `sluice refresh` again"
+        }
+        description = "\(error.description): \(advice); \(rolledBack)"
+    }
+
+    /// The user of a `postgres://user@host:port/db` endpoint (PostgresError.endpoint never holds a
+    /// password).
+    static func user(of endpoint: String) -> String? {
+        guard let scheme = endpoint.range(of: "://"), let at = endpoint[scheme.upperBound...].firstIndex(of: "@") else { return nil }
+        let user = endpoint[scheme.upperBound..<at]
+        return user.isEmpty ? nil : String(user)
     }
 }
 

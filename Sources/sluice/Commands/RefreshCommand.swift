@@ -36,6 +36,9 @@ struct RefreshCommand: AsyncParsableCommand {
             user_attribute_values, device_days, funnel_user_days) are not counted; their time is \
             in the SECONDS of the table they serve.
 
+            On failure it exits 1, changes nothing, and says what to do (with --json, as the \
+            "error" member of one JSON object).
+
             Metric definitions: docs/metrics.md.
             """
     )
@@ -50,7 +53,7 @@ struct RefreshCommand: AsyncParsableCommand {
                                valueName: "ratio"))
     var yieldRatio: Double = 4
 
-    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, waited_seconds (for another refresh's lock, not part of seconds), seconds, objects [{object, inserted, updated, deleted, buckets, seconds}].")
+    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, waited_seconds (for another refresh's lock, not part of seconds), seconds, objects [{object, inserted, updated, deleted, buckets, seconds}]; when the refresh fails or is stopped, {error, interrupted_by?} instead.")
     var json = false
 
     func validate() throws {
@@ -72,10 +75,17 @@ struct RefreshCommand: AsyncParsableCommand {
             }
         } catch {
             if let received = interrupt.received {
-                FileHandle.standardError.write(Data("sluice refresh: stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); the refresh was rolled back, the analytics tables are as before and the dirty marks stay for the next refresh\n".utf8))
+                let signal = received == SIGINT ? "SIGINT" : "SIGTERM"
+                let message = "stopped by \(signal); the refresh was rolled back, the analytics tables are as before and the dirty marks stay for the next refresh"
+                if json { print(RefreshReport.failureJSON(message, interruptedBy: signal)) }
+                FileHandle.standardError.write(Data("sluice refresh: \(message)\n".utf8))
                 throw ExitCode(128 + received)
             }
-            throw error
+            // Scripts reading --json get an object they can parse, not an empty stdout.
+            let failure = RefreshFailure(error)
+            if json { print(RefreshReport.failureJSON(failure.description)) }
+            FileHandle.standardError.write(Data("sluice refresh: \(failure.description)\n".utf8))
+            throw ExitCode(1)
         }
         if json {
             print(report.json)
