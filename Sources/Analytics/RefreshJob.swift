@@ -63,8 +63,8 @@ public struct RefreshReport: Sendable, Equatable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The `--json` object of a refresh that failed or was stopped: `{error, interrupted_by?}`.
-    /// Nothing of such a refresh was kept (it is one transaction).
+    /// The `--json` object of a refresh that failed or was stopped: `{error, interrupted_by?}`,
+    /// where `error` says what happened and what to do (``RefreshFailure``).
     public static func failureJSON(_ message: String, interruptedBy signal: String? = nil) -> String {
         struct FailureShape: Encodable {
             var error: String
