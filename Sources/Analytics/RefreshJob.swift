@@ -3,11 +3,32 @@ import Postgres
 
 /// What one `sluice refresh` did, per analytics object.
 public struct RefreshReport: Sendable, Equatable {
-    /// One object's part of the refresh.
+    /// One object's part of the refresh: what changed in its own table (docs/metrics.md, "What a
+    /// refresh reports"). Incrementally, each row that changed counts once: `inserted` rows whose
+    /// key was not there, `updated` rows whose values changed, `deleted` rows that are gone; a row
+    /// recomputed equal to what was there counts nowhere. A full rebuild empties the table first:
+    /// `deleted` is the rows it held, `inserted` the rows it holds now (dim_date, which is kept,
+    /// counts its changes). The bookkeeping tables (identity_pairs, user_days, …) are not counted.
     public struct Object: Sendable, Equatable {
+        /// The table, in schema `analytics`: dim_date, identity_links, dim_devices, dim_users,
+        /// kpi_daily, funnel_step, inventory_daily or device_metrics.
         public var name: String
-        public var rowsWritten: Int64
+        public var inserted: Int64
+        public var updated: Int64
+        public var deleted: Int64
+        /// Seconds of the step that maintains it, its bookkeeping tables included.
         public var seconds: Double
+
+        public init(name: String, inserted: Int64, updated: Int64, deleted: Int64, seconds: Double) {
+            self.name = name
+            self.inserted = inserted
+            self.updated = updated
+            self.deleted = deleted
+            self.seconds = seconds
+        }
+
+        /// Rows that changed: inserted + updated + deleted.
+        public var changed: Int64 { inserted + updated + deleted }
     }
 
     public var full: Bool
@@ -33,11 +54,25 @@ public struct RefreshReport: Sendable, Equatable {
     public var waitedForLock: Bool
 
     /// The `--json` object: `full, buckets, days_recomputed, events_read, read_seconds,
-    /// yielded_seconds, waited_seconds, seconds, objects: [{object, rows_written, buckets, seconds}]`.
+    /// yielded_seconds, waited_seconds, seconds, objects: [{object, inserted, updated, deleted,
+    /// buckets, seconds}]`.
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(JSONShape(self))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The `--json` object of a refresh that failed or was stopped: `{error, interrupted_by?}`,
+    /// where `error` says what happened and what to do (``RefreshFailure``).
+    public static func failureJSON(_ message: String, interruptedBy signal: String? = nil) -> String {
+        struct FailureShape: Encodable {
+            var error: String
+            var interrupted_by: String?
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(FailureShape(error: message, interrupted_by: signal))) ?? Data(#"{"error":"refresh failed"}"#.utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -49,7 +84,9 @@ public struct RefreshReport: Sendable, Equatable {
     private struct JSONShape: Encodable {
         struct ObjectShape: Encodable {
             var object: String
-            var rows_written: Int64
+            var inserted: Int64
+            var updated: Int64
+            var deleted: Int64
             var buckets: Int
             var seconds: Double
         }
@@ -73,9 +110,63 @@ public struct RefreshReport: Sendable, Equatable {
             waited_seconds = RefreshReport.rounded(report.waitedSeconds)
             seconds = RefreshReport.rounded(report.seconds)
             objects = report.objects.map {
-                ObjectShape(object: $0.name, rows_written: $0.rowsWritten, buckets: report.buckets, seconds: RefreshReport.rounded($0.seconds))
+                ObjectShape(object: $0.name, inserted: $0.inserted, updated: $0.updated, deleted: $0.deleted, buckets: report.buckets,
+                            seconds: RefreshReport.rounded($0.seconds))
             }
         }
+    }
+}
+
+/// A failed refresh worded for the operator: what happened and what to do about it. A refresh is
+/// one transaction: an error the server reports (or a refused connection) means nothing of it was
+/// kept and the dirty marks stay.
+public struct RefreshFailure: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ error: any Error) {
+        let rolledBack = "nothing was changed (the analytics tables are as before and the dirty marks stay for the next refresh)"
+        guard let error = error as? PostgresError else {
+            description = "\(error); run `sluice refresh` again: it does whatever is still marked"
+            return
+        }
+        // A refused connection's description already says what to do (Postgres module).
+        guard error.code != .connectionFailed else {
+            description = "\(error.description); \(rolledBack)"
+            return
+        }
+        // A connection that broke (or a report that could not be read) may have been at COMMIT.
+        guard error.code == .server else {
+            description = "\(error.description): run `sluice refresh` again once the server is reachable; it does whatever this "
+                + "refresh did not commit (a refresh that broke before its COMMIT was rolled back)"
+            return
+        }
+        let role = error.endpoint.flatMap(Self.user(of:)).map { "\"\($0)\"" } ?? "this login"
+        let advice: String
+        switch error.sqlState ?? "" {
+        case "42501":
+            advice = "role \(role) may not refresh the analytics schema: connect as a login that is a member of sluice_refresher "
+                + "(as the owner: GRANT sluice_refresher TO \(role)), or as the role that ran `sluice migrate`"
+        case "3F000", "42P01", "42883", "42703":
+            advice = "this database is not migrated for this version of sluice: run `sluice migrate` (as the owner) first"
+        case "25006":
+            advice = "the server is read-only (a standby?): point DATABASE_URL at the primary"
+        case "57014":
+            advice = "the server cancelled it (statement_timeout, or pg_cancel_backend from another session): if \(role) has a "
+                + "statement_timeout, lift it for this login (ALTER ROLE \(role) SET statement_timeout = 0) and run `sluice refresh` again"
+        default:
+            advice = error.recovery == .retry || error.isConnectionFailure
+                ? "a passing condition of the server: run `sluice refresh` again"
+                : "fix the cause and run `sluice refresh` again"
+        }
+        description = "\(error.description): \(advice); \(rolledBack)"
+    }
+
+    /// The user of a `postgres://user@host:port/db` endpoint (PostgresError.endpoint never holds a
+    /// password).
+    static func user(of endpoint: String) -> String? {
+        guard let scheme = endpoint.range(of: "://"), let at = endpoint[scheme.upperBound...].firstIndex(of: "@") else { return nil }
+        let user = endpoint[scheme.upperBound..<at]
+        return user.isEmpty ? nil : String(user)
     }
 }
 
@@ -135,7 +226,7 @@ public struct RefreshJob: Sendable {
             let rows = try await connection.withTransaction { connection in
                 try connection.execute(unsafeSQL: "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 return try connection.query("""
-                    SELECT object, buckets, rows_written, seconds::float8 AS seconds, days_recomputed, events_read,
+                    SELECT object, buckets, inserted, updated, deleted, seconds::float8 AS seconds, days_recomputed, events_read,
                            read_seconds::float8 AS read_seconds, yielded_seconds::float8 AS yielded_seconds
                     FROM analytics.refresh(\(full), \(yieldRatio)::numeric)
                     """)
@@ -151,7 +242,9 @@ public struct RefreshJob: Sendable {
                 report.readSeconds = try row.decode("read_seconds", as: Double.self)
                 report.yieldedSeconds = try row.decode("yielded_seconds", as: Double.self)
                 report.objects.append(.init(name: try row.decode("object", as: String.self),
-                                            rowsWritten: try row.decode("rows_written", as: Int64.self),
+                                            inserted: try row.decode("inserted", as: Int64.self),
+                                            updated: try row.decode("updated", as: Int64.self),
+                                            deleted: try row.decode("deleted", as: Int64.self),
                                             seconds: try row.decode("seconds", as: Double.self)))
             }
             report.seconds = Self.seconds(started.duration(to: .now))

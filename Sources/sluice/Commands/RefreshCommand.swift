@@ -27,6 +27,18 @@ struct RefreshCommand: AsyncParsableCommand {
 
               sluice load --tenant acme events.ndjson && sluice refresh
 
+            What it reports, per table: the rows it INSERTED (new keys), UPDATED (values that \
+            changed) and DELETED in that table — what changed, each row once: a row recomputed \
+            equal to what was there counts nowhere, so a refresh with nothing new reports 0 0 0. \
+            A --full rebuild empties the tables and writes them again: DELETED is the rows they \
+            held, INSERTED the rows they hold now (dim_date, which it keeps, counts its changes). \
+            The bookkeeping tables behind them (identity_pairs, alias_days, user_days, \
+            user_attribute_values, device_days, funnel_user_days) are not counted; their time is \
+            in the SECONDS of the table they serve.
+
+            On failure it exits 1, changes nothing, and says what to do (with --json, as the \
+            "error" member of one JSON object).
+
             Metric definitions: docs/metrics.md.
             """
     )
@@ -41,7 +53,7 @@ struct RefreshCommand: AsyncParsableCommand {
                                valueName: "ratio"))
     var yieldRatio: Double = 4
 
-    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, waited_seconds (for another refresh's lock, not part of seconds), seconds, objects [{object, rows_written, buckets, seconds}].")
+    @Flag(help: "Print one JSON object: full, buckets, days_recomputed, events_read, read_seconds, yielded_seconds, waited_seconds (for another refresh's lock, not part of seconds), seconds, objects [{object, inserted, updated, deleted, buckets, seconds}]; when the refresh fails or is stopped, {error, interrupted_by?} instead.")
     var json = false
 
     func validate() throws {
@@ -63,23 +75,37 @@ struct RefreshCommand: AsyncParsableCommand {
             }
         } catch {
             if let received = interrupt.received {
-                FileHandle.standardError.write(Data("sluice refresh: stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); the refresh was rolled back, the analytics tables are as before and the dirty marks stay for the next refresh\n".utf8))
+                let signal = received == SIGINT ? "SIGINT" : "SIGTERM"
+                let message = "stopped by \(signal); the refresh was rolled back, the analytics tables are as before and the dirty marks stay for the next refresh"
+                if json { print(RefreshReport.failureJSON(message, interruptedBy: signal)) }
+                FileHandle.standardError.write(Data("sluice refresh: \(message)\n".utf8))
                 throw ExitCode(128 + received)
             }
-            throw error
+            // Scripts reading --json get an object they can parse, not an empty stdout.
+            let failure = RefreshFailure(error)
+            if json { print(RefreshReport.failureJSON(failure.description)) }
+            FileHandle.standardError.write(Data("sluice refresh: \(failure.description)\n".utf8))
+            throw ExitCode(1)
         }
         if json {
             print(report.json)
             return
         }
-        let kind = report.full ? "full rebuild" : "incremental"
-        let reached = report.daysRecomputed > report.buckets ? " and \(report.daysRecomputed - report.buckets) more they reached" : ""
         let waited = report.waitedForLock ? "waited \(String(format: "%.2f", report.waitedSeconds)) s for another refresh; " : ""
-        print("\(waited)refreshed \(counted(report.buckets, "dirty bucket"))\(reached) (\(kind)) in \(String(format: "%.2f", report.seconds)) s; "
+        // A full rebuild recomputes every bucket with events, dirty or not.
+        let what = report.full
+            ? "all \(counted(report.buckets, "bucket")) with events (full rebuild)"
+            : "\(counted(report.buckets, "dirty bucket"))"
+              + (report.daysRecomputed > report.buckets ? " and \(report.daysRecomputed - report.buckets) more they reached" : "")
+              + " (incremental)"
+        let changed = report.objects.reduce(Int64(0)) { $0 + $1.changed }
+        print("\(waited)refreshed \(what) in \(String(format: "%.2f", report.seconds)) s; "
               + "read \(counted(report.eventsRead, "event")) in \(String(format: "%.2f", report.readSeconds)) s"
-              + (report.yieldedSeconds > 0 ? "; paused \(String(format: "%.2f", report.yieldedSeconds)) s for loads" : ""))
-        print(StatusTable.render(header: ["OBJECT", "ROWS WRITTEN", "SECONDS"], rightAligned: [1, 2], rows: report.objects.map {
-            [$0.name, String($0.rowsWritten), String(format: "%.3f", $0.seconds)]
+              + (report.yieldedSeconds > 0 ? "; paused \(String(format: "%.2f", report.yieldedSeconds)) s for loads" : "")
+              + (changed == 0 ? "; no row changed" : ""))
+        print(StatusTable.render(header: ["OBJECT", "INSERTED", "UPDATED", "DELETED", "SECONDS"], rightAligned: [1, 2, 3, 4],
+                                 rows: report.objects.map {
+            [$0.name, String($0.inserted), String($0.updated), String($0.deleted), String(format: "%.3f", $0.seconds)]
         }))
     }
 }
