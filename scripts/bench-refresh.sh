@@ -15,7 +15,8 @@
 #                       0 skips the step)
 #   BENCH_BASELINE      a git revision: also time the full rebuild alternately with that revision's
 #                       sql/ and this checkout's, on the same warehouse (before/after a change to
-#                       the refresh's SQL; BENCH_AB_ROUNDS rounds each, default 3)
+#                       the refresh's SQL; BENCH_AB_ROUNDS rounds each, default 3). The baseline's
+#                       analytics.refresh must return the columns this sluice reads (since cf76548)
 #   BENCH_LATE_EVENTS   of the appended 1%, how many are late, scattered over the history (default 5)
 #   BENCH_TIMEOUT       seconds any one step may take (default 1800)
 #   BENCH_KEEP=1        keep the database and bench-out/ files afterwards

@@ -999,11 +999,13 @@ BEGIN
     DELETE FROM public.refresh_dirty_buckets AS d USING _marks AS k WHERE d.id = k.id;
 
     -- refresh_log keeps one number of rows per object (sluice status shows it): the sum.
-    INSERT INTO analytics.refresh_log AS r (object, refreshed_at, full_rebuild, buckets, rows_written, seconds)
-    SELECT s.object, now(), p_full, day_count, s.inserted + s.updated + s.deleted, round(s.seconds, 3) FROM _stats AS s
+    INSERT INTO analytics.refresh_log AS r (object, refreshed_at, full_rebuild, buckets, rows_written, inserted, updated, deleted, seconds)
+    SELECT s.object, now(), p_full, day_count, s.inserted + s.updated + s.deleted, s.inserted, s.updated, s.deleted, round(s.seconds, 3)
+    FROM _stats AS s
     ON CONFLICT ON CONSTRAINT refresh_log_pkey DO UPDATE
     SET refreshed_at = EXCLUDED.refreshed_at, full_rebuild = EXCLUDED.full_rebuild, buckets = EXCLUDED.buckets,
-        rows_written = EXCLUDED.rows_written, seconds = EXCLUDED.seconds;
+        rows_written = EXCLUDED.rows_written, inserted = EXCLUDED.inserted, updated = EXCLUDED.updated,
+        deleted = EXCLUDED.deleted, seconds = EXCLUDED.seconds;
 
     -- Nothing may stay without its indexes (a no-op when every table got them back above).
     PERFORM analytics.restore_indexes(NULL);

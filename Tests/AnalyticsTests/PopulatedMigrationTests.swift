@@ -39,6 +39,8 @@ struct PopulatedMigrationTests {
             // This version's refresh keeps the indexes it sets aside where 0015 puts them (the
             // migration creates them only if missing).
             try await connection.execute(unsafeSQL: try String(contentsOf: root.appendingPathComponent("migrations/0015_definer_rights.sql"), encoding: .utf8))
+            // …and logs its counts in the columns 0016 adds (only if missing, too).
+            try await connection.execute(unsafeSQL: try String(contentsOf: root.appendingPathComponent("migrations/0016_refresh_log_counts.sql"), encoding: .utf8))
             // Loaded and refreshed as the owner, as before this version.
             var options = LoadOptions(connectionString: url)
             options.tenant = "acme"

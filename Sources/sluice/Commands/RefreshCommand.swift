@@ -63,6 +63,16 @@ struct RefreshCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // An unmigrated database or a login without sluice_refresher is told what to do before
+        // any work (and before the refresh lock is waited for).
+        do {
+            try await Preflight.check(connection.resolvedConnectionString(), need: .refresher)
+        } catch {
+            let message = String(describing: error)
+            if json { print(RefreshReport.failureJSON(message)) }
+            FileHandle.standardError.write(Data("sluice refresh: \(message)\n".utf8))
+            throw ExitCode(1)
+        }
         let job = RefreshJob(connectionString: connection.resolvedConnectionString())
         // SIGINT/SIGTERM cancel the refresh on the server (its transaction rolls back, nothing of it
         // is kept, its lock is released) rather than leaving the server to finish for nobody; a

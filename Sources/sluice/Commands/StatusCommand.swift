@@ -22,7 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
             bypasses_row_level_security, tenant}, migrations {state, applied, latest, \
             latest_applied_at, required}, events {partitions, rows_estimate, bytes}, loads \
             {batches, last_batch_at}, rejects {waiting}, analytics {dirty_buckets, \
-            oldest_dirty_day, objects [{object, refreshed_at, kind, rows_written}]}, consumers \
+            oldest_dirty_day, objects [{object, refreshed_at, kind, inserted, updated, deleted}]}, consumers \
             [{kind, queue, group, tenant, partitions, position, lag, updated_at}], partitions \
             [{name, from, to, rows_estimate, bytes}], detail (with --detail) {events [{tenant, \
             contract, type, events}], reject_reasons [{contract, field, reason, lines}], daily \

@@ -145,12 +145,13 @@ struct StatusGatherer {
     /// dirty marks are the loader's and the refresh's: BI logins see the objects only).
     private func analytics() async throws -> StatusReport.Analytics {
         let log = try await postgres.query("""
-            SELECT object, refreshed_at, full_rebuild, rows_written FROM analytics.refresh_log ORDER BY object
+            SELECT object, refreshed_at, full_rebuild, inserted, updated, deleted FROM analytics.refresh_log ORDER BY object
             """).map {
             StatusReport.AnalyticsObject(object: try $0.decode("object", as: String.self),
                                          refreshed_at: String(try $0.decode("refreshed_at", as: PostgresTimestamp.self).description.prefix(19)),
                                          kind: try $0.decode("full_rebuild", as: Bool.self) ? "full" : "incremental",
-                                         rows_written: try $0.decode("rows_written", as: Int64.self))
+                                         inserted: try $0.decode("inserted", as: Int64.self), updated: try $0.decode("updated", as: Int64.self),
+                                         deleted: try $0.decode("deleted", as: Int64.self))
         }
         var analytics = StatusReport.Analytics(dirty_buckets: nil, oldest_dirty_day: nil, objects: log)
         let readable = try await postgres.query("SELECT has_table_privilege('public.refresh_dirty_buckets', 'SELECT') AS readable")[0]

@@ -41,7 +41,9 @@ struct StatusReport: Encodable {
         var object: String
         var refreshed_at: String
         var kind: String
-        var rows_written: Int64
+        var inserted: Int64
+        var updated: Int64
+        var deleted: Int64
     }
 
     struct Analytics: Encodable {

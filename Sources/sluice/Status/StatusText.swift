@@ -49,9 +49,9 @@ enum StatusText {
         }
         if let analytics = report.analytics, !analytics.objects.isEmpty {
             Swift.print("")
-            Swift.print(StatusTable.render(header: ["ANALYTICS OBJECT", "LAST REFRESH (UTC)", "KIND", "ROWS WRITTEN", "OLDEST DIRTY DAY"], rightAligned: [3],
-                                           rows: analytics.objects.map {
-                [$0.object, $0.refreshed_at, $0.kind, String($0.rows_written), analytics.oldest_dirty_day ?? "-"]
+            Swift.print(StatusTable.render(header: ["ANALYTICS OBJECT", "LAST REFRESH (UTC)", "KIND", "INSERTED", "UPDATED", "DELETED", "OLDEST DIRTY DAY"],
+                                           rightAligned: [3, 4, 5], rows: analytics.objects.map {
+                [$0.object, $0.refreshed_at, $0.kind, String($0.inserted), String($0.updated), String($0.deleted), analytics.oldest_dirty_day ?? "-"]
             }))
         }
         if let consumers = report.consumers, !consumers.isEmpty {
