@@ -27,7 +27,8 @@ enum Preflight {
             switch self {
             case .loader: "has_table_privilege('public.events', 'INSERT')"
             case .rejectsReader: "has_table_privilege('public.rejected_events', 'SELECT')"
-            case .refresher: "has_function_privilege('analytics.refresh(boolean, numeric)', 'EXECUTE') AND has_schema_privilege('analytics', 'USAGE')"
+            // CASE, not AND: naming a function of a schema the login may not use is an error, not false.
+            case .refresher: "CASE WHEN has_schema_privilege('analytics', 'USAGE') THEN has_function_privilege('analytics.refresh(boolean, numeric)', 'EXECUTE') ELSE false END"
             case .roleAdmin: "(SELECT r.rolcreaterole OR r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user) AND has_function_privilege('public.sluice_bi_grant(text, text, text, integer, text, boolean)', 'EXECUTE')"
             case .owner: "has_table_privilege('public.tenant_logins', 'SELECT')"
             case .partitionReader: "has_table_privilege('public.sluice_event_partitions', 'SELECT')"
@@ -39,11 +40,11 @@ enum Preflight {
         func advice(role: String) -> String {
             switch self {
             case .loader(let command):
-                "`sluice \(command)` needs a member of sluice_loader (GRANT sluice_loader TO \(role)) or the warehouse's owner; \(role) is neither"
+                "`sluice \(command)` needs a member of sluice_loader (GRANT sluice_loader TO \"\(role)\") or the warehouse's owner; \(role) is neither"
             case .rejectsReader(let command):
-                "`sluice \(command)` needs a member of sluice_loader or sluice_compliance (GRANT sluice_loader TO \(role)) or the warehouse's owner; \(role) is none of them"
+                "`sluice \(command)` needs a member of sluice_loader or sluice_compliance (GRANT sluice_loader TO \"\(role)\") or the warehouse's owner; \(role) is none of them"
             case .refresher:
-                "`sluice refresh` needs a member of sluice_refresher (GRANT sluice_refresher TO \(role)) or the warehouse's owner; \(role) is neither"
+                "`sluice refresh` needs a member of sluice_refresher (GRANT sluice_refresher TO \"\(role)\") or the warehouse's owner; \(role) is neither"
             case .roleAdmin(let command):
                 "`sluice \(command)` creates and drops login roles: run it as a role with CREATEROLE that may execute the BI functions (the warehouse's owner, or a superuser); \(role) may not"
             case .owner(let command):

@@ -23,7 +23,6 @@ struct RefreshReportTests {
             #expect(Set(object.keys) == ["error"], "\(object)")
             let error = try #require(object["error"] as? String)
             #expect(error.contains("run `sluice migrate`"), "\(error)")
-            #expect(error.contains("nothing was changed"), "\(error)")
             #expect(outcome.stderr.contains("sluice refresh: "), "\(outcome.stderr)")
         }
     }
@@ -39,7 +38,7 @@ struct RefreshReportTests {
             #expect(outcome.status == 1, "\(outcome.combined)")
             let object = try Self.jsonObject(outcome)
             let error = try #require(object["error"] as? String, "\(object)")
-            #expect(error.contains("permission denied"), "\(error)")
+            #expect(error.contains("needs a member of sluice_refresher"), "\(error)")
             #expect(error.contains("GRANT sluice_refresher TO \"\(TestRole.loader.rawValue)\""), "\(error)")
             #expect(try await owner.query("SELECT count(*)::int AS n FROM refresh_dirty_buckets")[0].decode("n", as: Int.self) == marks)
             #expect(try await owner.query("SELECT count(*)::int AS n FROM analytics.refresh_log")[0].decode("n", as: Int.self) == 0)
