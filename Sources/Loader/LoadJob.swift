@@ -378,29 +378,8 @@ public struct LoadJob: Sendable {
     /// backoff, for the whole start window (the last attempt at its end); one that answers "no such
     /// database", "no such role" or "authentication failed" fails at once: waiting cannot fix that.
     private func withConnection<T: Sendable>(log: @Sendable (String) -> Void, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        var backoff = Backoff(window: options.startRetryWindow)
-        while true {
-            do {
-                let connection = try await LoaderConnection.open(options.connectionString, tenant: options.tenant)
-                do {
-                    let value = try await body(connection)
-                    await connection.close()
-                    return value
-                } catch {
-                    await connection.close()
-                    throw error
-                }
-            } catch let error as PostgresError where error.isConnectionFailure {
-                guard let pause = backoff.nextPause() else {
-                    if backoff.window > .zero {
-                        log("gave up after waiting \(Backoff.text(backoff.window)) for the server (--retry-seconds waits longer)")
-                    }
-                    throw error
-                }
-                log("\(error.description); retrying in \(Backoff.text(pause))")
-                try await Task.sleep(for: pause)
-            }
-        }
+        try await LoaderConnection.withConnection(options.connectionString, tenant: options.tenant,
+                                                  waitingFor: options.startRetryWindow, log: log, body)
     }
 
     /// The inputs as given, classified; a directory expands to its regular files (following

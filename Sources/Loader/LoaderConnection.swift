@@ -19,4 +19,36 @@ enum LoaderConnection {
             throw error
         }
     }
+
+    /// Runs `body` on a fresh connection (closed on every path). A server that refuses
+    /// connections, or drops one, is waited for with `Backoff` for the whole `window` (the last
+    /// attempt at its end); a missing database or role, or a refused login, fails at once: waiting
+    /// cannot fix that.
+    static func withConnection<T: Sendable>(_ connectionString: String, tenant: String?, waitingFor window: Duration,
+                                            log: @Sendable (String) -> Void,
+                                            _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var backoff = Backoff(window: window)
+        while true {
+            do {
+                let connection = try await open(connectionString, tenant: tenant)
+                do {
+                    let value = try await body(connection)
+                    await connection.close()
+                    return value
+                } catch {
+                    await connection.close()
+                    throw error
+                }
+            } catch let error as PostgresError where error.isConnectionFailure {
+                guard let pause = backoff.nextPause() else {
+                    if backoff.window > .zero {
+                        log("gave up after waiting \(Backoff.text(backoff.window)) for the server (--retry-seconds waits longer)")
+                    }
+                    throw error
+                }
+                log("\(error.description); retrying in \(Backoff.text(pause))")
+                try await Task.sleep(for: pause)
+            }
+        }
+    }
 }

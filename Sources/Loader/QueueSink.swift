@@ -141,18 +141,13 @@ public struct QueueSink: Sendable {
     /// server that refuses connections; failing at once on one that cannot heal).
     public static func prepare(_ options: Options, registry: EventContractRegistry,
                                log: @Sendable (String) -> Void = { _ in }) async throws -> QueueSink {
-        let connection = try await openWaiting(options, log: log)
-        let oldest: Int64
-        let policies: (PrivacyPolicy, SamplingPolicy, OptOutPolicy)
-        do {
-            oldest = try await AcceptedWindow.oldestOccurredAt(on: connection)
-            policies = try await PolicyStore(connection: connection).context(tenant: options.tenant, keys: options.privacy)
-        } catch {
-            await connection.close()
-            throw error
+        let (oldest, privacy, sampling, optOut) = try await LoaderConnection.withConnection(
+            options.connectionString, tenant: options.tenant, waitingFor: options.startRetryWindow, log: log
+        ) { connection in
+            let oldest = try await AcceptedWindow.oldestOccurredAt(on: connection)
+            let (privacy, sampling, optOut) = try await PolicyStore(connection: connection).context(tenant: options.tenant, keys: options.privacy)
+            return (oldest, privacy, sampling, optOut)
         }
-        await connection.close()
-        let (privacy, sampling, optOut) = policies
         var context = NormalizationContext(tenantId: options.tenant, privacy: privacy)
         context.sampling = sampling
         context.optOut = optOut
@@ -161,26 +156,6 @@ public struct QueueSink: Sendable {
         let gate = MisconfigurationGate(lines: options.misconfigurationLines, validator: validator, queueMessages: true,
                                         quiet: options.misconfigurationQuiet)
         return QueueSink(options: options, validator: validator, runID: String(runID), misconfiguration: gate)
-    }
-
-    /// The first connection, waiting for a server that refuses connections for the whole start
-    /// window, as `sluice load` does (a missing database or role fails at once).
-    private static func openWaiting(_ options: Options, log: @Sendable (String) -> Void) async throws -> PostgresConnection {
-        var backoff = Backoff(window: options.startRetryWindow)
-        while true {
-            do {
-                return try await LoaderConnection.open(options.connectionString, tenant: options.tenant)
-            } catch let error as PostgresError where error.isConnectionFailure {
-                guard let pause = backoff.nextPause() else {
-                    if backoff.window > .zero {
-                        log("gave up after waiting \(Backoff.text(backoff.window)) for the server")
-                    }
-                    throw error
-                }
-                log("\(error.description); retrying in \(Backoff.text(pause))")
-                try await Task.sleep(for: pause)
-            }
-        }
     }
 
     /// A writer for one task: its own connection, its own batch numbers.
