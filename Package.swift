@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (docs/architecture.md): the `sluice` executable over Loader and Warehouse, both over
-// Postgres (the only module over libpq); EventContracts beside them (it never imports Postgres);
-// SampleEvents for the demo, benchmarks and tests. Arrows point down only.
+// Layers (docs/architecture.md): the `sluice` executable over Compliance, Queues, Analytics, Loader
+// and Warehouse, all over Postgres (the only module over libpq); EventContracts beside them (it
+// never imports Postgres); SampleEvents for the demo, benchmarks and tests. Arrows point down only.
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v14)],
@@ -76,6 +76,10 @@ let package = Package(
             dependencies: ["Postgres"]
         ),
         .target(
+            name: "Compliance",
+            dependencies: ["Postgres", "EventContracts", "Loader"]
+        ),
+        .target(
             name: "Queues",
             dependencies: ["CHiredis", "CRdKafka", "Loader", "EventContracts", "Postgres"]
         ),
@@ -87,6 +91,7 @@ let package = Package(
                 "EventContracts",
                 "Loader",
                 "Analytics",
+                "Compliance",
                 "Queues",
                 "SampleEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,6 +119,7 @@ let package = Package(
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "EventContracts", "Warehouse", "Postgres", "TestSupport", "SampleEvents"]),
         .testTarget(name: "SampleEventsTests", dependencies: ["SampleEvents", "EventContracts"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Loader", "SampleEvents", "EventContracts", "Warehouse", "Postgres", "TestSupport"]),
+        .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "Analytics", "Loader", "SampleEvents", "EventContracts", "Warehouse", "Postgres", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,7 @@ import Postgres
 public enum SchemaVersion {
     /// The highest migration this build's code relies on. `SchemaVersionTests` checks that it
     /// equals the newest file of migrations/: adding a migration means raising it.
-    public static let required = 18
+    public static let required = 19
 
     /// What a database holds, as far as the session may tell.
     public enum State: Sendable, Equatable {
@@ -55,7 +55,7 @@ public enum SchemaVersion {
         case .unreadable(let role, inSluiceRole: false):
             return "\(role) is in none of Sluice's roles (sluice_loader, sluice_refresher, sluice_compliance, sluice_bi), so it may not read \(endpoint): grant it the role its work needs (docs/security.md)"
         case .unreadable(let role, inSluiceRole: true):
-            return "\(endpoint) is not migrated for this sluice (\(role) may not read its migration ledger, which version \(required) grants its roles): run `sluice migrate` as the warehouse's owner"
+            return "\(endpoint) is not migrated for this sluice (\(role) may not read its migration ledger, which migration 0018 grants its roles): run `sluice migrate` as the warehouse's owner"
         }
     }
 }

@@ -24,6 +24,9 @@ enum DefinerRights {
         "public.sluice_ensure_event_partition(timestamp with time zone)": Reviewed(
             users: ["sluice_loader"],
             reason: "only the owner of events may add a partition; the loader creates the months its batches touch"),
+        "public.sluice_audit_append(text, text, text, text, text, text, text[], jsonb, jsonb, text, text)": Reviewed(
+            users: ["sluice_loader", "sluice_compliance"],
+            reason: "appends to the hash-chained audit trail, which nobody but the owner may write, so that appends cannot rewrite or reorder it"),
         "analytics.set_aside_indexes(regclass)": Reviewed(
             users: ["sluice_refresher"],
             reason: "a full refresh drops a truncated table's indexes to build them by sorting; dropping takes the owner"),

@@ -222,6 +222,10 @@ struct PrivilegedPathAttackTests {
                         "DELETE FROM public.tenant_logins",
                         "INSERT INTO sluice_private.set_aside_indexes (table_oid, position, is_constraint, name, definition) VALUES ('analytics.dim_users', 99, false, 'x', 'ALTER ROLE \(login) SUPERUSER')",
                         "DELETE FROM sluice_private.set_aside_indexes",
+                        "UPDATE sluice_private.audit_chain_heads SET last_seq = 0",
+                        "INSERT INTO public.compliance_audit_logs (tenant_id, action) VALUES ('tenant_a', 'forged')",
+                        "UPDATE public.compliance_audit_logs SET action = 'forged'",
+                        "DELETE FROM public.compliance_audit_logs",
                         "CREATE OR REPLACE FUNCTION public.sluice_current_tenant() RETURNS text LANGUAGE sql AS $$ SELECT 'tenant_b'::text $$",
                         "ALTER FUNCTION analytics.restore_indexes(regclass, integer) RESET search_path",
                         "ALTER TABLE public.events DISABLE ROW LEVEL SECURITY",
@@ -331,6 +335,25 @@ struct PrivilegedPathAttackTests {
                                 await Self.expectRefused(session, "CREATE TEMP TABLE dim_users (x int) ON COMMIT DROP; SELECT analytics.set_aside_indexes('\(table)')",
                                                          who, sqlState: "22023")
                             }
+                        } else {
+                            await Self.expectRefused(session, call, who)
+                        }
+                    }
+                    // sluice_audit_append(): the row lands in the real chain, signed with the login.
+                    do {
+                        let call = "SELECT a.id, a.chain_seq FROM public.sluice_audit_append('tenant_a', 'test.attack', 'r', NULL, 'me', 'none') AS a"
+                        if mayUse("public.sluice_audit_append(text, text, text, text, text, text, text[], jsonb, jsonb, text, text)") {
+                            try await session.execute(unsafeSQL: shadowed("SELECT 1"))
+                            let row = try await session.query(PostgresQuery(unsafeSQL: call))[0]
+                            try await session.execute(unsafeSQL: "COMMIT")
+                            let id = try row.decode("id", as: Int64.self)
+                            let stored = try await admin.query("""
+                                SELECT a.actor, a.chain_seq = (SELECT h.last_seq FROM sluice_private.audit_chain_heads AS h WHERE h.tenant_id = 'tenant_a') AS at_head
+                                FROM public.compliance_audit_logs AS a WHERE a.id = \(id)
+                                """)
+                            #expect(stored.count == 1, "\(who): the appended row is not in public.compliance_audit_logs")
+                            #expect(try stored.first?.decode("actor", as: String.self) == "me@\(login)", "\(who)")
+                            #expect(try stored.first?.decode("at_head", as: Bool.self) == true, "\(who): the chain head did not move")
                         } else {
                             await Self.expectRefused(session, call, who)
                         }

@@ -309,23 +309,12 @@ struct PrivacyRewriter {
             flags.insert("pii_stripped")
             return
         }
-        // Normalize first so the same address or number always hashes the same way.
-        var normalized: [UInt8]
-        switch kind {
-        case .email:
-            normalized = view[value].kind == .string ? view.decodedString(value) : Array(view.rawValue(value))
-            normalized = normalized.filter { $0 != 0x20 }.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        case .phone:
-            let text = view[value].kind == .string ? view.decodedString(value) : Array(view.rawValue(value))
-            normalized = text.filter { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "+") }
-        }
-        let mac = HMAC<SHA256>.authenticationCode(for: normalized, using: SymmetricKey(data: secret))
-        var out = Array("\"hmac-sha256:".utf8)
-        let digits = Array("0123456789abcdef".utf8)
-        for byte in mac {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
+        // Normalize first so the same address or number always hashes the same way (PIIHash: the
+        // erasure of a person found by email hashes it the same way to find them).
+        let text = view[value].kind == .string ? view.decodedString(value) : Array(view.rawValue(value))
+        let normalized = PIIHash.normalized(text, as: kind == .email ? .email : .phone)
+        var out = [UInt8(ascii: "\"")]
+        out.append(contentsOf: PIIHash.digestText(normalized, key: secret))
         out.append(UInt8(ascii: "\""))
         edits.append((value, .replace(out)))
         flags.insert("pii_hashed")

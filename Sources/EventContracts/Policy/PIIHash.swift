@@ -1,0 +1,48 @@
+import Crypto
+
+/// The keyed hashes Sluice stores instead of identifiers: emails and phone numbers in payloads
+/// (the privacy rules), and the subjects of erasures (suppression tombstones, the audit trail).
+///
+/// Each is `hmac-sha256:<64 hex digits>`, keyed by the tenant's key (`PrivacyPolicy.piiHashSecret`,
+/// derived from `SLUICE_PII_HASH_SECRET` and the tenant): equal inputs hash equal within a tenant,
+/// and nobody without the secret can test a guess.
+public enum PIIHash {
+    public enum Kind: Sendable { case email, phone }
+
+    /// What an email or phone number is reduced to before hashing, so that every spelling of one
+    /// address or number hashes the same: emails lower-cased without spaces; phones their digits
+    /// and `+`.
+    public static func normalized(_ bytes: [UInt8], as kind: Kind) -> [UInt8] {
+        switch kind {
+        case .email:
+            bytes.filter { $0 != 0x20 }.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        case .phone:
+            bytes.filter { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "+") }
+        }
+    }
+
+    /// `hmac-sha256:<hex>` of `bytes` under `key`, as UTF-8 bytes (no quotes).
+    public static func digestText(_ bytes: [UInt8], key: [UInt8]) -> [UInt8] {
+        let mac = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))
+        var out = Array("hmac-sha256:".utf8)
+        out.reserveCapacity(12 + 64)
+        let digits = Array("0123456789abcdef".utf8)
+        for byte in mac {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return out
+    }
+
+    /// How an email or phone number appears in a stored payload, hashed by the privacy rules.
+    public static func value(_ text: String, as kind: Kind, key: [UInt8]) -> String {
+        String(decoding: digestText(normalized(Array(text.utf8), as: kind), key: key), as: UTF8.self)
+    }
+
+    /// The keyed hash that names a subject in suppression tombstones and the audit trail: of its
+    /// kind (`user_id`, `session_id`, `anon_id`, `profile_id`) and its value, so equal values of
+    /// different kinds never collide. Never the value itself.
+    public static func subject(kind: String, value: String, key: [UInt8]) -> String {
+        String(decoding: digestText(Array("sluice.subject\u{0}\(kind)\u{0}\(value)".utf8), key: key), as: UTF8.self)
+    }
+}

@@ -1,0 +1,34 @@
+-- sluice_subject_events(tenant, from, to, users, alias_keys, hashes): the events of one data
+-- subject (sluice gdpr find|export|erase) that occurred in [from, to) — one month partition at a
+-- time, so that each statement stays bounded.
+--
+-- A subject's events (docs/compliance.md, "What a request covers"):
+--   * its own: those whose user (analytics.event_identities.own_user_id: growthos userId, else
+--     user_id; blocked values name nobody) is one of `users`;
+--   * the anonymous ones credited to it: no own user, and an alias (`kind:value` in `alias_keys`)
+--     stitched to one of `users` (SubjectResolver: the alias's newest pairing is with the subject);
+--   * any event whose payload carries one of `hashes` (the keyed hash of an email or phone number
+--     the request named, as the privacy rules stored it).
+-- `own` says which of the first kind an event is.
+--
+-- SECURITY INVOKER: it runs under the caller's row-level security (the tenant it names with
+-- sluice.tenant), so it can only ever return that tenant's events.
+CREATE OR REPLACE FUNCTION sluice_subject_events(p_tenant text, p_from timestamptz, p_to timestamptz, p_users text[],
+                                                 p_alias_keys text[], p_hashes text[])
+RETURNS TABLE (id bigint, occurred_at timestamptz, day date, own boolean)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT e.id, e.occurred_at, e.day, e.own_user_id = ANY (p_users) AS own
+    FROM analytics.event_identities AS e
+    WHERE e.tenant_id = p_tenant AND e.occurred_at >= p_from AND e.occurred_at < p_to
+      AND (e.own_user_id = ANY (p_users)
+           OR (e.own_user_id IS NULL AND e.alias IS NOT NULL AND cardinality(p_alias_keys) > 0
+               AND (e.alias_kind || ':' || e.alias) = ANY (p_alias_keys))
+           OR (cardinality(p_hashes) > 0 AND EXISTS (SELECT 1 FROM unnest(p_hashes) AS h(hash)
+                                                     WHERE strpos(e.data_json::text, h.hash) > 0)))
+$$;
+
+REVOKE ALL ON FUNCTION sluice_subject_events(text, timestamptz, timestamptz, text[], text[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sluice_subject_events(text, timestamptz, timestamptz, text[], text[], text[]) TO sluice_compliance;
