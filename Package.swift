@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Postgres", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "EventContracts", "Warehouse", "Postgres", "TestSupport", "SampleEvents"]),
         .testTarget(name: "SampleEventsTests", dependencies: ["SampleEvents", "EventContracts"]),
-        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Loader", "SampleEvents", "EventContracts", "Warehouse", "Postgres", "TestSupport"]),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Compliance", "Loader", "SampleEvents", "EventContracts", "Warehouse", "Postgres", "TestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "Analytics", "Loader", "SampleEvents", "EventContracts", "Warehouse", "Postgres", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
     ],

@@ -47,7 +47,8 @@ CREATE POLICY audit_chain_owner ON compliance_audit_logs TO CURRENT_USER USING (
 -- themselves. `sluice load` and both consumers drop (and count as `suppressed`) any event of a
 -- tombstoned subject that occurred at or before erased_at, so a replay never brings it back; the
 -- subject's later events load normally.
-CREATE TABLE suppression_tombstones (
+-- (Only if missing, as the column below: a warehouse patched ahead of this migration keeps them.)
+CREATE TABLE IF NOT EXISTS suppression_tombstones (
     id           BIGSERIAL,
     tenant_id    VARCHAR(64)  NOT NULL,
     kind         VARCHAR(16)  NOT NULL CHECK (kind IN ('user_id', 'session_id', 'anon_id', 'profile_id')),
@@ -126,7 +127,8 @@ END
 $$;
 
 -- 7. Privileges: compliance staff read and delete what export and erasure need, nothing else ---
-GRANT SELECT, INSERT, UPDATE ON suppression_tombstones, gdpr_erasure_requests TO sluice_compliance;
+GRANT SELECT, INSERT, UPDATE, DELETE ON suppression_tombstones TO sluice_compliance;
+GRANT SELECT, INSERT, UPDATE ON gdpr_erasure_requests TO sluice_compliance;
 GRANT USAGE ON SEQUENCE suppression_tombstones_id_seq, gdpr_erasure_requests_id_seq TO sluice_compliance;
 GRANT SELECT, INSERT, UPDATE ON legal_holds TO sluice_compliance;
 GRANT USAGE ON SEQUENCE legal_holds_id_seq TO sluice_compliance;
@@ -146,5 +148,5 @@ GRANT SELECT ON suppression_tombstones, identity_blocked_values TO sluice_loader
 
 -- 8. batch_operations counts the new outcome: read = loaded + duplicates + rejected + sampled_out
 --    + suppressed.
-ALTER TABLE batch_operations ADD COLUMN suppressed_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batch_operations ADD COLUMN IF NOT EXISTS suppressed_count INTEGER NOT NULL DEFAULT 0;
 COMMENT ON COLUMN batch_operations.suppressed_count IS 'Events of erased subjects (suppression_tombstones) that occurred at or before their erasure: dropped, never loaded.';

@@ -146,7 +146,7 @@ BEGIN
             set_config('sluice.yielded', '0', true);
     DROP VIEW IF EXISTS _new, _day_ev, _paced_ev, _count_events, _link_source, _links_drawn, _user_day_source, _attribute_source,
                         _users_rebuilt, _user_events, _funnel_user_days_source, _inventory_source, _device_metrics_source;
-    DROP TABLE IF EXISTS _stats, _marks, _days, _whole_days, _new_batches, _new_events, _ev, _pairs, _touched, _old_links,
+    DROP TABLE IF EXISTS _stats, _marks, _dirty_identities, _days, _whole_days, _new_batches, _new_events, _ev, _pairs, _touched, _old_links,
                          _changed_aliases, _changed_devices, _fact_days, _recompute_days, _affected_users, _affected,
                          _newuser_days, _merged_users, _alias_days_new, _device_days_new, _user_days_new, _funnel_user_days_new, _typed_ev,
                          _links_new, _users_new, _kpi_new, _funnel_new, _inventory_new, _device_metrics_new;
@@ -160,6 +160,9 @@ BEGIN
     FROM unnest(ARRAY['dim_date', 'identity_links', 'dim_devices', 'dim_users', 'kpi_daily', 'funnel_step', 'inventory_daily',
                       'device_metrics']) AS o;
     CREATE TEMP TABLE _marks ON COMMIT DROP AS SELECT d.id, d.tenant_id, d.day, d.batch_id FROM public.refresh_dirty_buckets AS d;
+    -- Aliases an erasure took pairs from: their links are drawn again (deleted exactly as read).
+    CREATE TEMP TABLE _dirty_identities ON COMMIT DROP AS
+    SELECT i.id, i.tenant_id, i.alias_kind, i.alias FROM public.refresh_dirty_identities AS i;
 
     -- The events to work from: every event (full), or those of the marked days, with the fields
     -- the aggregates and dimensions read pulled out of the payload once (analytics.event_measures).
@@ -314,6 +317,10 @@ BEGIN
             RETURNING p.tenant_id, p.alias_kind, p.alias
         )
         INSERT INTO _touched SELECT DISTINCT u.tenant_id, u.alias_kind, u.alias FROM upserted AS u;
+        INSERT INTO _touched
+        SELECT DISTINCT d.tenant_id, d.alias_kind, d.alias FROM _dirty_identities AS d
+        WHERE NOT EXISTS (SELECT 1 FROM _touched AS t
+                          WHERE t.tenant_id = d.tenant_id AND t.alias_kind = d.alias_kind AND t.alias = d.alias);
     END IF;
 
     -- Only the days an alias appears without a user: those are the days its link decides.
@@ -997,6 +1004,7 @@ BEGIN
 
     -- The marks read are done; marks committed since stay for the next refresh.
     DELETE FROM public.refresh_dirty_buckets AS d USING _marks AS k WHERE d.id = k.id;
+    DELETE FROM public.refresh_dirty_identities AS d USING _dirty_identities AS k WHERE d.tenant_id = k.tenant_id AND d.id = k.id;
 
     -- refresh_log keeps one number of rows per object (sluice status shows it): the sum.
     INSERT INTO analytics.refresh_log AS r (object, refreshed_at, full_rebuild, buckets, rows_written, inserted, updated, deleted, seconds)

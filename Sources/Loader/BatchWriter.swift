@@ -2,7 +2,7 @@ import EventContracts
 import Foundation
 import Postgres
 
-/// What one batch came to. `read == loaded + duplicates + rejected + droppedByPolicy`, always.
+/// What one batch came to. `read == loaded + duplicates + rejected + droppedByPolicy + suppressed`, always.
 public struct BatchCounts: Sendable, Equatable {
     public var read = 0
     public var loaded = 0
@@ -12,6 +12,9 @@ public struct BatchCounts: Sendable, Equatable {
     /// Of the rejected, those refused only because no medical-field key is configured: the
     /// operator's fix, not the producer's (`SLUICE_MEDICAL_KEY`, then `sluice rejects replay`).
     public var missingMedicalKey = 0
+    /// Valid events of erased subjects that occurred at or before their erasure: dropped, never
+    /// loaded (`SuppressionList`). `read == loaded + duplicates + rejected + droppedByPolicy + suppressed`.
+    public var suppressed = 0
 
     public init(read: Int = 0, loaded: Int = 0, duplicates: Int = 0, rejected: Int = 0, droppedByPolicy: Int = 0) {
         self.read = read
@@ -28,6 +31,7 @@ public struct BatchCounts: Sendable, Equatable {
         lhs.rejected += rhs.rejected
         lhs.droppedByPolicy += rhs.droppedByPolicy
         lhs.missingMedicalKey += rhs.missingMedicalKey
+        lhs.suppressed += rhs.suppressed
     }
 }
 
@@ -56,6 +60,9 @@ public struct LoadTarget: Sendable {
     var verifiedHorizon: VerifiedHorizon?
     /// Session settings (`set_config(name, value, false)`) applied to each connection this writer opens.
     public var sessionSettings: [(name: String, value: String)] = []
+    /// The tenant's keyed-hash key (`PrivacyPolicy.piiHashSecret`): erased subjects are recognized
+    /// by it (`SuppressionList`).
+    public var subjectHashKey: [UInt8]?
     /// Each connection holds the shared "a load is running" advisory lock (`LoadTarget.loadingLockKey`)
     /// while open, so `sluice refresh` pauses between its steps for as long as a file load runs
     /// (analytics.loads_running), not only while one of its batches is inside a transaction.
@@ -96,6 +103,8 @@ final class BatchWriter {
     /// Lines per transaction once `statement_timeout` forced a split; grows back after successes.
     private var linesPerTransaction = Int.max
     private var successesSinceSplit = 0
+    /// The tenant's erased subjects, brought up to date in every batch transaction.
+    private var suppression = SuppressionList()
 
     init(target: LoadTarget, log: @escaping @Sendable (String) -> Void) {
         self.target = target
@@ -238,15 +247,17 @@ final class BatchWriter {
         do {
             // After a lost connection the COMMIT may have landed: then this batch is done.
             let committed = try await connection.query("""
-                SELECT read_count, loaded_count, duplicate_count, rejected_count, sampled_out_count
+                SELECT read_count, loaded_count, duplicate_count, rejected_count, sampled_out_count, suppressed_count
                 FROM batch_operations WHERE tenant_id = \(target.tenant) AND batch_id = \(batchID)
                 """)
             if let row = committed.first {
                 try await connection.execute(unsafeSQL: "ROLLBACK")
-                return BatchCounts(
+                var counts = BatchCounts(
                     read: try row.decode("read_count", as: Int.self), loaded: try row.decode("loaded_count", as: Int.self),
                     duplicates: try row.decode("duplicate_count", as: Int.self), rejected: try row.decode("rejected_count", as: Int.self),
                     droppedByPolicy: try row.decode("sampled_out_count", as: Int.self))
+                counts.suppressed = try row.decode("suppressed_count", as: Int.self)
+                return counts
             }
             // Queue messages another consumer already committed are duplicates (Redis); a Kafka
             // partition whose stored offset moved rolls the batch back (QueuePositionMoved).
@@ -260,11 +271,19 @@ final class BatchWriter {
             }
             var counts = BatchCounts(read: batch.raw.lines.count, duplicates: alreadyCommitted, droppedByPolicy: batch.droppedByPolicy)
 
+            // Erased subjects: checked under the tenant's suppression lock, which an erasure takes
+            // exclusively between its tombstones and its deletes (SuppressionList).
+            try await SuppressionList.lock(tenant: target.tenant, on: connection)
+            try await suppression.update(tenant: target.tenant, on: connection)
+            let suppressed = try suppression.suppressed(batch.accepted.map(\.event), contract: target.contract, key: target.subjectHashKey)
+            counts.suppressed = suppressed.count
+
             // In-batch duplicates, then the ledger decides which keys are new.
             var seenKeys = Set<String>()
             var candidates: [Int] = []
             candidates.reserveCapacity(batch.accepted.count)
             for (position, item) in batch.accepted.enumerated() {
+                if suppressed.contains(position) { continue }
                 if let key = item.event.idempotencyKey, !seenKeys.insert(key).inserted {
                     counts.duplicates += 1
                     continue
@@ -310,10 +329,10 @@ final class BatchWriter {
                                        batchID: batchID, on: connection)
             try await connection.query("""
                 INSERT INTO batch_operations (batch_id, status, total_events, tenant_id, source, contract, read_count, loaded_count,
-                                              duplicate_count, rejected_count, sampled_out_count, start_offset, end_offset)
+                                              duplicate_count, rejected_count, sampled_out_count, suppressed_count, start_offset, end_offset)
                 VALUES (\(batchID), 'completed', \(counts.read), \(target.tenant), \(target.source), \(target.contract.rawValue),
                         \(counts.read), \(counts.loaded), \(counts.duplicates), \(counts.rejected), \(counts.droppedByPolicy),
-                        \(batch.raw.startOffset), \(batch.raw.endOffset))
+                        \(counts.suppressed), \(batch.raw.startOffset), \(batch.raw.endOffset))
                 """)
             if target.checkpointed {
                 // Two loaders of one input may cut it into different batches: a range keeps its

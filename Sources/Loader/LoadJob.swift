@@ -2,7 +2,7 @@ import EventContracts
 import Foundation
 import Postgres
 
-/// The totals of a load. `read == loaded + duplicates + rejected + sampledOut` always holds.
+/// The totals of a load. `read == loaded + duplicates + rejected + sampledOut + suppressed` always holds.
 public struct LoadSummary: Sendable, Equatable {
     public var read = 0
     public var loaded = 0
@@ -12,6 +12,8 @@ public struct LoadSummary: Sendable, Equatable {
     public var sampledOut = 0
     /// Of `rejected`, the medical events refused for want of `SLUICE_MEDICAL_KEY`.
     public var missingMedicalKey = 0
+    /// Events of erased subjects that occurred at or before their erasure: dropped, never loaded.
+    public var suppressed = 0
     public var batches = 0
     public var bytes: Int64 = 0
     public var seconds = 0.0
@@ -29,6 +31,7 @@ public struct LoadSummary: Sendable, Equatable {
         rejected += counts.rejected
         sampledOut += counts.droppedByPolicy
         missingMedicalKey += counts.missingMedicalKey
+        suppressed += counts.suppressed
         batches += 1
         self.bytes += bytes
     }
@@ -40,7 +43,7 @@ public struct LoadSummary: Sendable, Equatable {
             "[" + notes.filter { $0.kind == kind }.map(\.json).joined(separator: ",") + "]"
         }
         var text = "{\"read\":\(read),\"loaded\":\(loaded),\"duplicates\":\(duplicates),\"rejected\":\(rejected),"
-            + "\"sampled_out\":\(sampledOut),\"rejected_missing_medical_key\":\(missingMedicalKey),\"batches\":\(batches),\"seconds\":\(String(format: "%.3f", seconds)),"
+            + "\"sampled_out\":\(sampledOut),\"suppressed\":\(suppressed),\"rejected_missing_medical_key\":\(missingMedicalKey),\"batches\":\(batches),\"seconds\":\(String(format: "%.3f", seconds)),"
             + "\"reread_from_start\":\(array(.rereadFromStart)),\"incomplete_last_lines\":\(array(.incompleteLastLine)),"
             + "\"skipped\":\(array(.skipped)),\"resumed_unverified\":\(array(.resumedUnverified))"
         if interrupted { text += ",\"interrupted\":true" }
@@ -272,6 +275,7 @@ public struct LoadJob: Sendable {
             )
             target.identity = prepared.identity
             target.announcesLoading = true
+            target.subjectHashKey = options.privacy.piiHashSecret
             if input.kind == .gzipFile {
                 let horizon = VerifiedHorizon()
                 GzipVerifier.start(path: input.path, horizon: horizon)

@@ -163,6 +163,7 @@ public struct QueueSink: Sendable {
         var target = LoadTarget(connectionString: options.connectionString, tenant: options.tenant, contract: options.contract,
                                 source: options.source, checkpointed: false, runID: "\(runID)-\(index)", retryWindow: options.retryWindow)
         target.replay = false
+        target.subjectHashKey = options.privacy.piiHashSecret
         // Server-side keepalives find a consumer whose host froze or vanished (a VM paused, a
         // network partition) in about a minute instead of the kernel's two hours.
         target.sessionSettings = [

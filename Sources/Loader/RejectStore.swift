@@ -136,13 +136,15 @@ public struct RejectStore: Sendable {
         return summary
     }
 
-    /// What a replay did: `examined == loaded + duplicates + stillRejected + sampledOut`.
+    /// What a replay did: `examined == loaded + duplicates + stillRejected + sampledOut + suppressed`.
     public struct ReplaySummary: Sendable, Equatable {
         public var examined = 0
         public var loaded = 0
         public var duplicates = 0
         public var stillRejected = 0
         public var sampledOut = 0
+        /// Lines of erased subjects (they are no longer waiting: they never load).
+        public var suppressed = 0
     }
 
     /// What a replay validates and loads the rejects as, instead of what they were dead-lettered
@@ -204,9 +206,11 @@ public struct RejectStore: Sendable {
             loadTarget.replay = true
             // A line that fails under another tenant or contract keeps the reasons of its own.
             loadTarget.replayUpdatesReasons = !retargeted
+            let keys = try privacy(loadTenant)
+            loadTarget.subjectHashKey = keys.piiHashSecret
             let writer = BatchWriter(target: loadTarget, log: log)
             try await connection.setSessionTenant(tenant)
-            let (policy, sampling, optOut) = try await PolicyStore(connection: connection).context(tenant: loadTenant, keys: try privacy(loadTenant))
+            let (policy, sampling, optOut) = try await PolicyStore(connection: connection).context(tenant: loadTenant, keys: keys)
             var context = NormalizationContext(tenantId: loadTenant, privacy: policy)
             context.sampling = sampling
             context.optOut = optOut
@@ -244,6 +248,7 @@ public struct RejectStore: Sendable {
                     summary.duplicates += counts.duplicates
                     summary.stillRejected += counts.rejected
                     summary.sampledOut += counts.droppedByPolicy
+                    summary.suppressed += counts.suppressed
                     stillFailing += counts.rejected
                 }
             } catch {

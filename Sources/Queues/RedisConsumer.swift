@@ -25,7 +25,7 @@ public struct ConsumeSummary: Sendable, Equatable {
     public var json: String {
         func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "null" }
         return "{\"read\":\(load.read),\"loaded\":\(load.loaded),\"duplicates\":\(load.duplicates),\"rejected\":\(load.rejected),"
-            + "\"sampled_out\":\(load.sampledOut),\"batches\":\(load.batches),\"seconds\":\(String(format: "%.3f", load.seconds)),"
+            + "\"sampled_out\":\(load.sampledOut),\"suppressed\":\(load.suppressed),\"batches\":\(load.batches),\"seconds\":\(String(format: "%.3f", load.seconds)),"
             + "\"acknowledged\":\(acknowledged),\"redelivered\":\(redelivered),\"poison\":\(poison),"
             + "\"lag\":\(lag.map(String.init) ?? "null"),\"latency_ms\":{\"p50\":\(number(latencyP50)),\"p99\":\(number(latencyP99)),\"max\":\(number(latencyMax))}"
             + (stoppedBySignal ? ",\"stopped\":true" : "") + "}"

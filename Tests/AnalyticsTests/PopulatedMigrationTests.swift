@@ -36,11 +36,27 @@ struct PopulatedMigrationTests {
             // This version's loader stands in for the one of that schema; it names its batch in each
             // dirty mark (migration 0013, which adds the column only if missing).
             try await connection.execute(unsafeSQL: "ALTER TABLE refresh_dirty_buckets ADD COLUMN batch_id VARCHAR(255)")
+            // It counts suppressed events in each batch row and reads the tombstones of erased
+            // subjects (0019 adds both only if missing; their row-level security needs 0011).
+            try await connection.execute(unsafeSQL: """
+                ALTER TABLE batch_operations ADD COLUMN suppressed_count INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE suppression_tombstones (id BIGSERIAL, tenant_id VARCHAR(64) NOT NULL, kind VARCHAR(16) NOT NULL,
+                                                     subject_hash TEXT NOT NULL, erased_at TIMESTAMPTZ NOT NULL, request_id VARCHAR(255) NOT NULL,
+                                                     created_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (tenant_id, id),
+                                                     UNIQUE (tenant_id, kind, subject_hash))
+                """)
             // This version's refresh keeps the indexes it sets aside where 0015 puts them (the
             // migration creates them only if missing).
             try await connection.execute(unsafeSQL: try String(contentsOf: root.appendingPathComponent("migrations/0015_definer_rights.sql"), encoding: .utf8))
             // …and logs its counts in the columns 0016 adds (only if missing, too).
             try await connection.execute(unsafeSQL: try String(contentsOf: root.appendingPathComponent("migrations/0016_refresh_log_counts.sql"), encoding: .utf8))
+            // …and reads the aliases erasures hand it (0023 creates the table only if missing; its
+            // row-level security needs 0011, so only the table is made here).
+            try await connection.execute(unsafeSQL: """
+                CREATE TABLE refresh_dirty_identities (id BIGSERIAL, tenant_id VARCHAR(64) NOT NULL, alias_kind VARCHAR(16) NOT NULL,
+                                                       alias VARCHAR(255) NOT NULL, marked_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                                                       PRIMARY KEY (tenant_id, id))
+                """)
             // Loaded and refreshed as the owner, as before this version.
             var options = LoadOptions(connectionString: url)
             options.tenant = "acme"

@@ -106,7 +106,7 @@ struct ConsumeCommand: AsyncParsableCommand {
                 let load = summary.load
                 let lag = summary.lag.map { ", lag \($0)" } ?? ""
                 let latency = summary.latencyP99.map { String(format: ", latency p50 %.0f ms p99 %.0f ms", summary.latencyP50 ?? 0, $0) } ?? ""
-                print("read \(load.read): loaded \(load.loaded), duplicates \(load.duplicates), rejected \(load.rejected) (\(summary.poison) poison), sampled out \(load.sampledOut) in \(counted(load.batches, "batch", "batches")); acknowledged \(summary.acknowledged), redelivered \(summary.redelivered)\(lag)\(latency)")
+                print("read \(load.read): loaded \(load.loaded), duplicates \(load.duplicates), rejected \(load.rejected) (\(summary.poison) poison), sampled out \(load.sampledOut)\(load.suppressed > 0 ? ", suppressed \(load.suppressed)" : "") in \(counted(load.batches, "batch", "batches")); acknowledged \(summary.acknowledged), redelivered \(summary.redelivered)\(lag)\(latency)")
                 if load.missingMedicalKey > 0 {
                     print("\(counted(load.missingMedicalKey, "medical event")) rejected: set SLUICE_MEDICAL_KEY (32 bytes, e.g. `openssl rand -hex 32`), then `sluice rejects replay`")
                 }

@@ -13,7 +13,8 @@ struct LoadCommand: AsyncParsableCommand {
             name order) or stdin (-). Each line ends as exactly one of: loaded, duplicate (its \
             idempotency key was loaded before for this tenant and contract), rejected (kept in rejected_events with \
             its raw bytes and field-level reasons: see `sluice rejects`), or sampled out by policy. \
-            read = loaded + duplicates + rejected + sampled_out, always.
+            read = loaded + duplicates + rejected + sampled_out + suppressed, always (suppressed: \
+            events of subjects erased by `sluice gdpr erase` that occurred before the erasure).
 
             Each batch commits in one transaction with its rows, keys, rejects and the checkpoint of \
             its input, so a load that crashes or is killed resumes where it stopped: run the same \
@@ -57,7 +58,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Checkpoint name of the input (default: the file's absolute path; stdin is only checkpointed when named).", valueName: "name"))
     var source: String?
 
-    @Flag(help: "Print one JSON summary object (read, loaded, duplicates, rejected, sampled_out, rejected_missing_medical_key, batches, seconds, and notes: reread_from_start, incomplete_last_lines, skipped; error when the load failed).")
+    @Flag(help: "Print one JSON summary object (read, loaded, duplicates, rejected, sampled_out, suppressed, rejected_missing_medical_key, batches, seconds, and notes: reread_from_start, incomplete_last_lines, skipped; error when the load failed).")
     var json = false
 
     @Flag(help: "Exit 1 when any line was rejected.")
@@ -198,7 +199,8 @@ struct LoadCommand: AsyncParsableCommand {
             return
         }
         let lead = stopped ? "committed before stopping: " : ""
-        print("\(lead)read \(summary.read): loaded \(summary.loaded), duplicates \(summary.duplicates), rejected \(summary.rejected), sampled out \(summary.sampledOut) in \(batches), \(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) events/s)")
+        let suppressed = summary.suppressed > 0 ? ", suppressed \(summary.suppressed) (erased subjects)" : ""
+        print("\(lead)read \(summary.read): loaded \(summary.loaded), duplicates \(summary.duplicates), rejected \(summary.rejected), sampled out \(summary.sampledOut)\(suppressed) in \(batches), \(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) events/s)")
         if summary.missingMedicalKey > 0 {
             print("\(counted(summary.missingMedicalKey, "medical event")) rejected: set SLUICE_MEDICAL_KEY (32 bytes, e.g. `openssl rand -hex 32`), then `sluice rejects replay`")
         }

@@ -169,7 +169,7 @@ struct RejectsCommand: AsyncParsableCommand {
         var asTenant: String?
         @Option(name: .customLong("as-contract"), help: ArgumentHelp("Validate and load the selected rejects under this contract.", valueName: "contract"))
         var asContract: String?
-        @Flag(help: "Print one JSON object: examined, loaded, duplicates, still_rejected, sampled_out.") var json = false
+        @Flag(help: "Print one JSON object: examined, loaded, duplicates, still_rejected, sampled_out, suppressed.") var json = false
 
         func validate() throws {
             if let asContract, Contract(rawValue: asContract) == nil {
@@ -189,9 +189,11 @@ struct RejectsCommand: AsyncParsableCommand {
                 )
                 if json {
                     print(try RejectText.json(ReplayJSON(examined: summary.examined, loaded: summary.loaded, duplicates: summary.duplicates,
-                                                         still_rejected: summary.stillRejected, sampled_out: summary.sampledOut)))
+                                                         still_rejected: summary.stillRejected, sampled_out: summary.sampledOut,
+                                                         suppressed: summary.suppressed)))
                 } else {
-                    print("replayed \(summary.examined): loaded \(summary.loaded), duplicates \(summary.duplicates), still rejected \(summary.stillRejected), sampled out \(summary.sampledOut)")
+                    print("replayed \(summary.examined): loaded \(summary.loaded), duplicates \(summary.duplicates), still rejected \(summary.stillRejected), sampled out \(summary.sampledOut)"
+                          + (summary.suppressed > 0 ? ", suppressed \(summary.suppressed) (erased subjects)" : ""))
                 }
             }
         }
@@ -202,6 +204,7 @@ struct RejectsCommand: AsyncParsableCommand {
             var duplicates: Int
             var still_rejected: Int
             var sampled_out: Int
+            var suppressed: Int
         }
     }
 
