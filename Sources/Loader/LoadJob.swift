@@ -24,7 +24,8 @@ public struct LoadSummary: Sendable, Equatable {
 
     public init() {}
 
-    mutating func add(_ counts: BatchCounts, bytes: Int64) {
+    /// Adds one committed batch (every count, so no outcome is left out by a caller).
+    public mutating func add(_ counts: BatchCounts, bytes: Int64) {
         read += counts.read
         loaded += counts.loaded
         duplicates += counts.duplicates

@@ -493,13 +493,7 @@ actor ConsumeTotals {
     private var lastLag = ContinuousClock.now - .seconds(60)
 
     func add(_ counts: BatchCounts, acknowledged: Int, redelivered: Int, poison: Int, bytes: Int64, latencies: [Double]) {
-        summary.load.read += counts.read
-        summary.load.loaded += counts.loaded
-        summary.load.duplicates += counts.duplicates
-        summary.load.rejected += counts.rejected
-        summary.load.sampledOut += counts.droppedByPolicy
-        summary.load.batches += 1
-        summary.load.bytes += bytes
+        summary.load.add(counts, bytes: bytes)
         summary.acknowledged += acknowledged
         summary.redelivered += redelivered
         summary.poison += poison

@@ -27,6 +27,7 @@ struct Sluice: AsyncParsableCommand {
             BiCommand.self,
             ConsumeCommand.self,
             DatabaseCommand.self,
+            GDPRCommand.self,
             GenerateCommand.self,
             MigrateCommand.self,
             LoadCommand.self,

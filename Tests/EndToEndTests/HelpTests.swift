@@ -30,6 +30,8 @@ struct HelpTests {
         (["consume"], "exactly-once effect"),
         (["consume", "redis"], "--claim-idle-ms"),
         (["consume", "kafka"], "-X <key=value>"),
+        (["gdpr"], "sluice_compliance"),
+        (["gdpr", "erase"], "--dry-run"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")
