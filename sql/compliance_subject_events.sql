@@ -20,14 +20,27 @@ LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT e.id, e.occurred_at, e.day, e.own_user_id = ANY (p_users) AS own
-    FROM analytics.event_identities AS e
-    WHERE e.tenant_id = p_tenant AND e.occurred_at >= p_from AND e.occurred_at < p_to
-      AND (e.own_user_id = ANY (p_users)
-           OR (e.own_user_id IS NULL AND e.alias IS NOT NULL AND cardinality(p_alias_keys) > 0
-               AND (e.alias_kind || ':' || e.alias) = ANY (p_alias_keys))
-           OR (cardinality(p_hashes) > 0 AND EXISTS (SELECT 1 FROM unnest(p_hashes) AS h(hash)
-                                                     WHERE strpos(e.data_json::text, h.hash) > 0)))
+    -- Three readings, each a plan of its own: the own events; the anonymous ones, by a hash join
+    -- on the alias keys (a subject may have hundreds of thousands: `= ANY` of them per row would
+    -- be quadratic); the ones carrying a hash. An event found twice is reported once.
+    SELECT DISTINCT ON (f.id) f.id, f.occurred_at, f.day, f.own
+    FROM (
+        SELECT e.id, e.occurred_at, e.day, true AS own
+        FROM analytics.event_identities AS e
+        WHERE e.tenant_id = p_tenant AND e.occurred_at >= p_from AND e.occurred_at < p_to AND e.own_user_id = ANY (p_users)
+        UNION ALL
+        SELECT e.id, e.occurred_at, e.day, false
+        FROM analytics.event_identities AS e
+        JOIN (SELECT DISTINCT k.key FROM unnest(p_alias_keys) AS k(key)) AS k ON k.key = e.alias_kind || ':' || e.alias
+        WHERE e.tenant_id = p_tenant AND e.occurred_at >= p_from AND e.occurred_at < p_to
+          AND e.own_user_id IS NULL AND e.alias IS NOT NULL
+        UNION ALL
+        SELECT e.id, e.occurred_at, e.day, e.own_user_id IS NOT NULL AND e.own_user_id = ANY (p_users)
+        FROM analytics.event_identities AS e
+        WHERE cardinality(p_hashes) > 0 AND e.tenant_id = p_tenant AND e.occurred_at >= p_from AND e.occurred_at < p_to
+          AND EXISTS (SELECT 1 FROM unnest(p_hashes) AS h(hash) WHERE strpos(e.data_json::text, h.hash) > 0)
+    ) AS f
+    ORDER BY f.id, f.own DESC
 $$;
 
 REVOKE ALL ON FUNCTION sluice_subject_events(text, timestamptz, timestamptz, text[], text[], text[]) FROM PUBLIC;
