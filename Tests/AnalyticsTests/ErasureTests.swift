@@ -186,12 +186,19 @@ struct ErasureTests {
     func racingLoad() async throws {
         try await AnalyticsFixture.withMigratedDatabase { url in
             // Many small batches of hers, so that some commit before, during and after the erasure.
-            let lines = (0..<6_000).map { index in
+            let lines = (0..<30_000).map { index in
                 RecsLine.view(daysAgo: 1 + index % 5, user: index % 2 == 0 ? "alice" : "bob-\(index % 40)", anon: "s-\(index % 300)")
             }
             try await AnalyticsFixture.load(url, Array(lines.prefix(200)), contract: .recs)
             async let load = AnalyticsFixture.load(url, Array(lines.dropFirst(200)), contract: .recs, writers: 2, batchRows: 100)
-            try await Task.sleep(for: .milliseconds(300))
+            // Erase once some batches of the racing load have committed (not after a fixed sleep:
+            // a faster loader would have finished), bounded at 20 s.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let loaded = try await AnalyticsFixture.query(url, "SELECT count(*)::int AS n FROM events")[0].decode("n", as: Int.self)
+                if loaded >= 1_200 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let report = try await Self.erase(url)
             let summary = try await load
             #expect(report.status == "completed")

@@ -45,4 +45,54 @@ public enum PIIHash {
     public static func subject(kind: String, value: String, key: [UInt8]) -> String {
         String(decoding: digestText(Array("sluice.subject\u{0}\(kind)\u{0}\(value)".utf8), key: key), as: UTF8.self)
     }
+
+    /// The digest `subject(kind:value:key:)` is the hex text of, computed from bytes — what the
+    /// loader checks every event with (no `String` per event). `prefix` is `subjectPrefix(kind)`.
+    public static func subjectDigest(prefix: [UInt8], value: UnsafeBufferPointer<UInt8>, key: SymmetricKey) -> SubjectDigest {
+        var mac = HMAC<SHA256>(key: key)
+        mac.update(data: prefix)
+        mac.update(data: UnsafeRawBufferPointer(value))
+        return SubjectDigest(mac.finalize())
+    }
+
+    /// The bytes a subject hash of `kind` starts with (`sluice.subject\0kind\0`).
+    public static func subjectPrefix(_ kind: String) -> [UInt8] {
+        Array("sluice.subject\u{0}\(kind)\u{0}".utf8)
+    }
+}
+
+/// A subject hash as 32 bytes, hashable: the loader's lookup key for tombstones.
+public struct SubjectDigest: Hashable, Sendable {
+    private let a, b, c, d: UInt64
+
+    init(_ code: HMAC<SHA256>.MAC) {
+        var words: [UInt64] = [0, 0, 0, 0]
+        code.withUnsafeBytes { bytes in
+            for index in 0..<4 {
+                var word: UInt64 = 0
+                for offset in 0..<8 { word = word << 8 | UInt64(bytes[index * 8 + offset]) }
+                words[index] = word
+            }
+        }
+        (a, b, c, d) = (words[0], words[1], words[2], words[3])
+    }
+
+    /// Parses `hmac-sha256:<64 hex digits>`; nil for anything else.
+    public init?(hashText text: String) {
+        let prefix = "hmac-sha256:"
+        guard text.hasPrefix(prefix) else { return nil }
+        let hex = Array(text.utf8.dropFirst(prefix.utf8.count))
+        guard hex.count == 64 else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, digit) in hex.enumerated() {
+            let value: UInt8
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = digit - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            words[index / 16] = words[index / 16] << 4 | UInt64(value)
+        }
+        (a, b, c, d) = (words[0], words[1], words[2], words[3])
+    }
 }
