@@ -71,13 +71,13 @@ struct SuppressionList {
             throw LoadError("this tenant has erased subjects (suppression tombstones), and without SLUICE_PII_HASH_SECRET — the secret compliance staff erased them with — their events cannot be recognized: set it and run the same command again (nothing of this batch was committed)")
         }
         let symmetric = SymmetricKey(data: key)
-        let userPrefix = PIIHash.subjectPrefix("user_id")
-        let aliasPrefix = EventIdentity.aliasKind(of: contract).map(PIIHash.subjectPrefix)
+        let userHasher = PIIHash.subjectHasher(prefix: PIIHash.subjectPrefix("user_id"), key: symmetric)
+        let aliasHasher = EventIdentity.aliasKind(of: contract).map { PIIHash.subjectHasher(prefix: PIIHash.subjectPrefix($0), key: symmetric) }
         var suppressed: Set<Int> = []
         for (position, event) in events.enumerated() {
             let at: Int64? = EventIdentity.withIdentity(event, contract: contract, isBlocked: isBlocked) { user, alias in
-                if let user { return erasedAt[PIIHash.subjectDigest(prefix: userPrefix, value: user, key: symmetric)] }
-                if let alias, let aliasPrefix { return erasedAt[PIIHash.subjectDigest(prefix: aliasPrefix, value: alias, key: symmetric)] }
+                if let user { return erasedAt[PIIHash.subjectDigest(value: user, after: userHasher)] }
+                if let alias, let aliasHasher { return erasedAt[PIIHash.subjectDigest(value: alias, after: aliasHasher)] }
                 return nil
             }
             if let at, event.occurredAt <= at { suppressed.insert(position) }

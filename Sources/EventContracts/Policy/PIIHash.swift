@@ -49,8 +49,20 @@ public enum PIIHash {
     /// The digest `subject(kind:value:key:)` is the hex text of, computed from bytes — what the
     /// loader checks every event with (no `String` per event). `prefix` is `subjectPrefix(kind)`.
     public static func subjectDigest(prefix: [UInt8], value: UnsafeBufferPointer<UInt8>, key: SymmetricKey) -> SubjectDigest {
+        subjectDigest(value: value, after: subjectHasher(prefix: prefix, key: key))
+    }
+
+    /// An HMAC keyed and fed `prefix`, to copy for each value: the key's pads and the prefix are
+    /// hashed once per batch, not once per event (`subjectDigest(value:after:)`).
+    public static func subjectHasher(prefix: [UInt8], key: SymmetricKey) -> HMAC<SHA256> {
         var mac = HMAC<SHA256>(key: key)
         mac.update(data: prefix)
+        return mac
+    }
+
+    /// The subject digest of `value` from a keyed, prefixed `hasher` (a copy of it is used).
+    public static func subjectDigest(value: UnsafeBufferPointer<UInt8>, after hasher: HMAC<SHA256>) -> SubjectDigest {
+        var mac = hasher
         mac.update(data: UnsafeRawBufferPointer(value))
         return SubjectDigest(mac.finalize())
     }
