@@ -31,6 +31,14 @@ public struct AuditVerifier: Sendable {
         public var id: Int64?
         public var kind: ProblemKind
         public var message: String
+
+        public init(tenant: String, chain_seq: Int64?, id: Int64?, kind: ProblemKind, message: String) {
+            self.tenant = tenant
+            self.chain_seq = chain_seq
+            self.id = id
+            self.kind = kind
+            self.message = message
+        }
     }
 
     /// One chain's verdict.
