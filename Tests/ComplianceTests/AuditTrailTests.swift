@@ -302,7 +302,9 @@ struct AuditTrailTests {
             #expect(try await owner.query("SELECT count(*)::int AS n FROM compliance_audit_logs WHERE tenant_id = 'tenant_a'")[0].decode("n", as: Int.self) == 10)
             try await owner.query("UPDATE legal_holds SET released_at = now(), released_by = 'legal'")
 
-            // Compliance staff shadow the policy table with a 1-day policy and try to prune young rows.
+            // Rows 7 and 8 two days old: a 1-day policy would prune them, the real one (2555 days) not.
+            try await Self.backdate(owner, "tenant_a", through: 8, days: 2)
+            // Compliance staff shadow the policy table with a 1-day policy and try to prune them.
             let compliance = try await ComplianceFixture.compliance(url)
             try await compliance.execute(unsafeSQL: """
                 BEGIN;
@@ -314,7 +316,9 @@ struct AuditTrailTests {
             try await compliance.execute(unsafeSQL: "COMMIT")
             #expect(try pruned.map { try $0.decode("tenant_id", as: String.self) } == ["tenant_a"])
             #expect(try pruned.first?.decode("pruned_rows", as: Int64.self) == 6, "only the rows past the real policy")
+            #expect(try await owner.query("SELECT min(chain_seq) AS first FROM compliance_audit_logs WHERE tenant_id = 'tenant_a'")[0].decode("first", as: Int64.self) == 7)
             #expect(try await owner.query("SELECT count(*)::int AS n FROM compliance_audit_logs WHERE tenant_id = 'tenant_b'")[0].decode("n", as: Int.self) == 10)
+            #expect(try await Self.verify(url).ok)
             await compliance.close()
             await owner.close()
         }
