@@ -69,16 +69,23 @@ public struct RejectStore: Sendable {
         return (try rows.map(Self.reject), total)
     }
 
-    /// One reject with its full raw bytes.
-    public func show(id: Int64, tenant: String? = nil) async throws -> Reject? {
+    /// One reject with its full raw bytes. `audit` runs in the transaction of the read, with
+    /// the reject found (raw lines are people's data: reading one is audited, `sluice rejects
+    /// show`); a failed audit fails the read.
+    public func show(id: Int64, tenant: String? = nil,
+                     audit: @Sendable (isolated PostgresConnection, Reject) throws -> Void = { _, _ in }) async throws -> Reject? {
         let connection = try await LoaderConnection.open(connectionString, tenant: tenant)
         defer { Task { await connection.close() } }
-        let rows = try await connection.query("""
-            SELECT id, tenant_id, source, line_number, byte_offset, contract, batch_id, received_at, replayed_at,
-                   discarded_at, discarded_by, discard_reason, raw, errors::text AS errors
-            FROM rejected_events WHERE id = \(id)
-            """)
-        return try rows.first.map(Self.reject)
+        return try await connection.withTransaction { connection in
+            let rows = try connection.query("""
+                SELECT id, tenant_id, source, line_number, byte_offset, contract, batch_id, received_at, replayed_at,
+                       discarded_at, discarded_by, discard_reason, raw, errors::text AS errors
+                FROM rejected_events WHERE id = \(id)
+                """)
+            guard let reject = try rows.first.map(Self.reject) else { return nil }
+            try audit(connection, reject)
+            return reject
+        }
     }
 
     private static func reject(_ row: PostgresRow) throws -> Reject {
@@ -112,24 +119,41 @@ public struct RejectStore: Sendable {
     /// Marks waiting rejects discarded — by id, or every waiting one matching `filter`, which must
     /// name at least one source when no ids are given. The rows stay, with who discarded them
     /// (the login, `session_user`), when and `reason`; they are no longer listed or replayed.
-    public func discard(ids: [Int64], filter: Filter, reason: String?) async throws -> DiscardSummary {
+    ///
+    /// `audit` runs in the discard's transaction, once per tenant whose rejects it discarded
+    /// (with their ids), or once for `filter.tenant` (else "") with none: the discard and its
+    /// audit entries commit together, or neither does.
+    public func discard(ids: [Int64], filter: Filter, reason: String?,
+                        audit: @Sendable (isolated PostgresConnection, _ tenant: String, _ discarded: [Int64]) throws -> Void = { _, _, _ in })
+        async throws -> DiscardSummary {
         guard !ids.isEmpty || !filter.sources.isEmpty else { throw SelectionRequired() }
         let connection = try await LoaderConnection.open(connectionString, tenant: filter.tenant)
         defer { Task { await connection.close() } }
-        // audited once the audit trail exists (a later issue): one audit row per discard — the
-        // login, the time, the selection and the ids — written in this statement's transaction.
-        let rows = try await connection.query("""
-            UPDATE rejected_events
-            SET discarded_at = now(), discarded_by = session_user::text, discard_reason = \(reason)
-            WHERE replayed_at IS NULL AND discarded_at IS NULL
-              AND (cardinality(\(PostgresInt64Array(ids))::int8[]) = 0 OR id = ANY(\(PostgresInt64Array(ids))::int8[]))
-              AND (\(filter.tenant)::text IS NULL OR tenant_id = \(filter.tenant))
-              AND (cardinality(\(filter.sources)::text[]) = 0 OR source = ANY(\(filter.sources)::text[]))
-              AND (\(filter.contract)::text IS NULL OR contract = \(filter.contract))
-            RETURNING id
-            """)
+        let discarded = try await connection.withTransaction { connection in
+            let rows = try connection.query("""
+                UPDATE rejected_events
+                SET discarded_at = now(), discarded_by = session_user::text, discard_reason = \(reason)
+                WHERE replayed_at IS NULL AND discarded_at IS NULL
+                  AND (cardinality(\(PostgresInt64Array(ids))::int8[]) = 0 OR id = ANY(\(PostgresInt64Array(ids))::int8[]))
+                  AND (\(filter.tenant)::text IS NULL OR tenant_id = \(filter.tenant))
+                  AND (cardinality(\(filter.sources)::text[]) = 0 OR source = ANY(\(filter.sources)::text[]))
+                  AND (\(filter.contract)::text IS NULL OR contract = \(filter.contract))
+                RETURNING id, tenant_id
+                """)
+            var byTenant: [String: [Int64]] = [:]
+            for row in rows {
+                byTenant[try row.decode("tenant_id", as: String.self), default: []].append(try row.decode("id", as: Int64.self))
+            }
+            if byTenant.isEmpty {
+                try audit(connection, filter.tenant ?? "", [])
+            }
+            for (tenant, discarded) in byTenant.sorted(by: { $0.key < $1.key }) {
+                try audit(connection, tenant, discarded.sorted())
+            }
+            return byTenant.values.flatMap { $0 }
+        }
         var summary = DiscardSummary()
-        summary.discarded = try rows.map { try $0.decode("id", as: Int64.self) }.sorted()
+        summary.discarded = discarded.sorted()
         let done = Set(summary.discarded)
         var named = Set<Int64>()
         summary.notWaiting = ids.filter { !done.contains($0) && named.insert($0).inserted }

@@ -30,12 +30,19 @@ public struct BILogins: Sendable {
     /// Creates (or updates) `login`, bound to `tenant`. The password is turned into a SCRAM
     /// verifier on this side; only the verifier is sent. Returns true when the role was created.
     /// A login bound to another tenant is refused (SQLSTATE 55000) unless `move`.
-    public func grant(login: String, tenant: String, password: String, limits: Limits, move: Bool = false) async throws -> Bool {
+    ///
+    /// `audit` runs in the grant's transaction with whether the role was created (`sluice bi
+    /// grant` appends its audit entry there): both commit, or neither.
+    public func grant(login: String, tenant: String, password: String, limits: Limits, move: Bool = false,
+                      audit: @Sendable (isolated PostgresConnection, _ created: Bool) throws -> Void = { _, _ in }) async throws -> Bool {
         let verifier = try await connection.scramVerifier(password: password, user: login)
-        let rows = try await connection.query("""
-            SELECT sluice_bi_grant(\(login), \(tenant), \(verifier), \(Int32(clamping: limits.connectionLimit)), \(limits.statementTimeout), \(move)) AS created
-            """)
-        return try rows[0].decode("created", as: Bool.self)
+        return try await connection.withTransaction { connection in
+            let created = try connection.query("""
+                SELECT sluice_bi_grant(\(login), \(tenant), \(verifier), \(Int32(clamping: limits.connectionLimit)), \(limits.statementTimeout), \(move)) AS created
+                """)[0].decode("created", as: Bool.self)
+            try audit(connection, created)
+            return created
+        }
     }
 
     /// Whether the warehouse holds anything of `tenant` (events or analytics rows), as the
@@ -51,9 +58,16 @@ public struct BILogins: Sendable {
         }
     }
 
-    /// Unbinds and drops `login`; false when it is not a BI login of this database.
-    public func revoke(login: String) async throws -> Bool {
-        try await connection.query("SELECT sluice_bi_revoke(\(login)) AS revoked")[0].decode("revoked", as: Bool.self)
+    /// Unbinds and drops `login`; false when it is not a BI login of this database. `audit` runs
+    /// in the revoke's transaction with the tenant the login was bound to, when it was one.
+    public func revoke(login: String, audit: @Sendable (isolated PostgresConnection, _ tenant: String) throws -> Void = { _, _ in }) async throws -> Bool {
+        try await connection.withTransaction { connection in
+            let tenant = try connection.query("SELECT tenant_id FROM public.tenant_logins WHERE login = \(login)").first?
+                .decode("tenant_id", as: String.self)
+            let revoked = try connection.query("SELECT sluice_bi_revoke(\(login)) AS revoked")[0].decode("revoked", as: Bool.self)
+            if revoked, let tenant { try audit(connection, tenant) }
+            return revoked
+        }
     }
 
     public func list() async throws -> [Login] {

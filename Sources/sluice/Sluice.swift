@@ -24,6 +24,7 @@ struct Sluice: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
+            AuditCommand.self,
             BiCommand.self,
             ConsumeCommand.self,
             DatabaseCommand.self,

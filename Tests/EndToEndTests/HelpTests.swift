@@ -32,6 +32,10 @@ struct HelpTests {
         (["consume", "kafka"], "-X <key=value>"),
         (["gdpr"], "sluice_compliance"),
         (["gdpr", "erase"], "--dry-run"),
+        (["audit"], "sluice_compliance"),
+        (["audit", "verify"], "signed checkpoint"),
+        (["audit", "list"], "--since"),
+        (["rejects", "discard"], "--actor"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")

@@ -27,6 +27,18 @@ enum DefinerRights {
         "public.sluice_audit_append(text, text, text, text, text, text, text[], jsonb, jsonb, text, text)": Reviewed(
             users: ["sluice_loader", "sluice_compliance"],
             reason: "appends to the hash-chained audit trail, which nobody but the owner may write, so that appends cannot rewrite or reorder it"),
+        "public.sluice_audit_chains(text)": Reviewed(
+            users: ["sluice_compliance"],
+            reason: "sluice audit verify checks every tenant's chain against its head and checkpoint (sluice_private), whatever row-level security shows; read-only"),
+        "public.sluice_audit_chain_rows(text, bigint, integer)": Reviewed(
+            users: ["sluice_compliance"],
+            reason: "sluice audit verify reads every row of a chain, batch by batch, whatever row-level security shows; read-only, hashes and positions only"),
+        "public.sluice_audit_entries(text, timestamp with time zone, text, text, integer)": Reviewed(
+            users: ["sluice_compliance"],
+            reason: "sluice audit list shows compliance staff every tenant's entries and the tenant-less ones; read-only"),
+        "public.sluice_audit_prune(boolean, text)": Reviewed(
+            users: ["sluice_compliance"],
+            reason: "audit retention: only the owner may delete audit rows and write the signed checkpoints; the caller chooses neither the period nor the rows"),
         "analytics.set_aside_indexes(regclass)": Reviewed(
             users: ["sluice_refresher"],
             reason: "a full refresh drops a truncated table's indexes to build them by sorting; dropping takes the owner"),

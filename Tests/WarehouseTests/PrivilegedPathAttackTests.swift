@@ -226,6 +226,12 @@ struct PrivilegedPathAttackTests {
                         "INSERT INTO public.compliance_audit_logs (tenant_id, action) VALUES ('tenant_a', 'forged')",
                         "UPDATE public.compliance_audit_logs SET action = 'forged'",
                         "DELETE FROM public.compliance_audit_logs",
+                        "INSERT INTO sluice_private.audit_checkpoints (tenant_id, through_seq, through_hash, pruned_rows, created_at, signature) VALUES ('tenant_a', 1, sha256(''), 1, now(), '')",
+                        "UPDATE sluice_private.audit_checkpoints SET through_seq = 1",
+                        "DELETE FROM sluice_private.audit_checkpoints",
+                        "SELECT key FROM sluice_private.audit_signing_key",
+                        "SELECT sluice_private.audit_checkpoint_signature('tenant_a', 1, sha256(''), 1, now())",
+                        "UPDATE public.data_retention_policies SET ttl_days = 1 WHERE category = 'compliance_audit_logs'",
                         "CREATE OR REPLACE FUNCTION public.sluice_current_tenant() RETURNS text LANGUAGE sql AS $$ SELECT 'tenant_b'::text $$",
                         "ALTER FUNCTION analytics.restore_indexes(regclass, integer) RESET search_path",
                         "ALTER TABLE public.events DISABLE ROW LEVEL SECURITY",
@@ -356,6 +362,50 @@ struct PrivilegedPathAttackTests {
                             #expect(try stored.first?.decode("at_head", as: Bool.self) == true, "\(who): the chain head did not move")
                         } else {
                             await Self.expectRefused(session, call, who)
+                        }
+                    }
+                    // The audit trail's readers: every real row, whatever the shadows hold.
+                    do {
+                        let real = try await admin.query("""
+                            SELECT (SELECT count(*) FROM public.compliance_audit_logs)::int AS n,
+                                   (SELECT last_seq FROM sluice_private.audit_chain_heads WHERE tenant_id = 'tenant_a') AS head
+                            """)[0]
+                        let rows = try real.decode("n", as: Int.self)
+                        let head = try real.decode("head", as: Int64?.self)
+                        let calls = [
+                            ("public.sluice_audit_chains(text)", "SELECT c.head_seq AS n FROM public.sluice_audit_chains('tenant_a') AS c"),
+                            ("public.sluice_audit_chain_rows(text, bigint, integer)",
+                             "SELECT count(*) FILTER (WHERE r.recomputed_hash = r.row_hash) AS n FROM public.sluice_audit_chain_rows('tenant_a', 0, 10000) AS r"),
+                            ("public.sluice_audit_entries(text, timestamp with time zone, text, text, integer)",
+                             "SELECT count(*) AS n FROM public.sluice_audit_entries(NULL, NULL, NULL, NULL, 100000) AS e"),
+                        ]
+                        for (signature, call) in calls {
+                            if mayUse(signature) {
+                                try await session.execute(unsafeSQL: shadowed("SELECT 1"))
+                                let n = try await session.query(PostgresQuery(unsafeSQL: call))[0].decode("n", as: Int64?.self)
+                                try await session.execute(unsafeSQL: "ROLLBACK")
+                                let expected = signature.hasPrefix("public.sluice_audit_entries") ? Int64(rows) : head
+                                #expect(n == expected, "\(who): \(signature) returned \(String(describing: n)), the real tables \(String(describing: expected))")
+                            } else {
+                                await Self.expectRefused(session, call, who)
+                            }
+                        }
+                        // Retention: a shadow policy of one day and a shadow head change nothing; the
+                        // real rows are all young.
+                        let prune = "SELECT count(*) AS n FROM public.sluice_audit_prune(false, 'attacker') AS p"
+                        if mayUse("public.sluice_audit_prune(boolean, text)") {
+                            try await session.execute(unsafeSQL: shadowed("""
+                                INSERT INTO pg_temp.data_retention_policies (category, ttl_days) VALUES ('compliance_audit_logs', 1);
+                                INSERT INTO pg_temp.audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ('tenant_a', 1000000, sha256(''))
+                                """))
+                            let pruned = try await session.query(PostgresQuery(unsafeSQL: prune))[0].decode("n", as: Int64.self)
+                            try await session.execute(unsafeSQL: "COMMIT")
+                            #expect(pruned == 0, "\(who): sluice_audit_prune pruned \(pruned) young chain(s)")
+                            let after = try await admin.query("SELECT count(*)::int AS n FROM public.compliance_audit_logs")[0].decode("n", as: Int.self)
+                            #expect(after == rows, "\(who): audit rows went from \(rows) to \(after)")
+                            await Self.expectRefused(session, "SELECT * FROM public.sluice_audit_prune(NULL, 'x')", who, sqlState: "22023")
+                        } else {
+                            await Self.expectRefused(session, prune, who)
                         }
                     }
                     if adopted { try await session.execute(unsafeSQL: "RESET ROLE") }

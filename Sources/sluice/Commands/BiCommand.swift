@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compliance
 import Foundation
 import Postgres
 import Warehouse
@@ -51,6 +52,8 @@ struct BiCommand: AsyncParsableCommand {
         @Option(name: .customLong("connection-limit"), help: "Most connections at once.") var connectionLimit = 5
         @Option(name: .customLong("statement-timeout"), help: "Longest a statement may run (a PostgreSQL duration).") var statementTimeout = "60s"
         @Flag(help: "Move a login already bound to another tenant to this one.") var move = false
+        @Option(help: ArgumentHelp("Who is acting, for the audit trail (default: the operating-system user).", valueName: "name"))
+        var actor: String?
 
         func validate() throws {
             guard login.range(of: #"^[a-z_][a-z0-9_]{0,62}$"#, options: .regularExpression) != nil,
@@ -75,7 +78,15 @@ struct BiCommand: AsyncParsableCommand {
             let logins = BILogins(connection: postgres)
             let created: Bool
             do {
-                created = try await logins.grant(login: login, tenant: tenant, password: password, limits: limits, move: move)
+                var entry = AuditEntry(tenant: tenant, action: "bi.grant", resource: login, actor: ActorName.resolve(actor), classification: "behavioural")
+                entry.rowCounts = ["tenant_logins": 1]
+                entry.details = ["connection_limit": String(connectionLimit), "statement_timeout": statementTimeout, "move": String(move)]
+                let audited = entry
+                created = try await logins.grant(login: login, tenant: tenant, password: password, limits: limits, move: move) { connection, created in
+                    var entry = audited
+                    entry.details["created"] = String(created)
+                    try AuditLog.append(entry, on: connection)
+                }
             } catch let error as PostgresError where error.sqlState == "55000" {
                 await postgres.close()
                 throw CLIError("\(error.message); \(error.hint ?? "grant again with --move to move it")")
@@ -93,12 +104,26 @@ struct BiCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a BI login: unbind it, end its sessions, drop the role.")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "The login to remove.") var login: String
+        @Option(help: ArgumentHelp("Who is acting, for the audit trail (default: the operating-system user).", valueName: "name"))
+        var actor: String?
 
         func run() async throws {
             let connectionString = connection.resolvedConnectionString()
             try await Preflight.check(connectionString, need: .roleAdmin(command: "bi revoke"))
             let postgres = try await PostgresConnection.connect(connectionString)
-            let revoked = try await BILogins(connection: postgres).revoke(login: login)
+            let entry = AuditEntry(tenant: "", action: "bi.revoke", resource: login, actor: ActorName.resolve(actor), classification: "behavioural")
+            let revoked: Bool
+            do {
+                revoked = try await BILogins(connection: postgres).revoke(login: login) { connection, tenant in
+                    var entry = entry
+                    entry.tenant = tenant
+                    entry.rowCounts = ["tenant_logins": 1]
+                    try AuditLog.append(entry, on: connection)
+                }
+            } catch {
+                await postgres.close()
+                throw error
+            }
             await postgres.close()
             guard revoked else {
                 FileHandle.standardError.write(Data("sluice bi: \(login) is not a BI login of this database (see sluice bi list)\n".utf8))

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Compliance
 import EventContracts
 import Foundation
 import Loader
+import Postgres
 
 /// `sluice rejects list|show|replay|discard`.
 struct RejectsCommand: AsyncParsableCommand {
@@ -105,6 +107,8 @@ struct RejectsCommand: AsyncParsableCommand {
         var id: RejectID
         @Option(help: "The reject's tenant (needed when your login is subject to row-level security).") var tenant: String?
         @Flag(help: "Write only the raw bytes, exactly as received, to stdout.") var raw = false
+        @Option(help: ArgumentHelp("Who is acting, for the audit trail (default: the operating-system user).", valueName: "name"))
+        var actor: String?
         @Flag(help: "Print one JSON object (see above).") var json = false
 
         func validate() throws {
@@ -115,7 +119,16 @@ struct RejectsCommand: AsyncParsableCommand {
         func run() async throws {
             try await RejectText.reportingFailure(json: json) {
                 try await Preflight.check(connection.resolvedConnectionString(), need: .rejectsReader(command: "rejects show"))
-                guard let reject = try await RejectStore(connectionString: connection.resolvedConnectionString()).show(id: id.value, tenant: tenant) else {
+                // A raw line is a person's data: reading it is audited, in the read's transaction.
+                let actor = ActorName.resolve(actor)
+                let output = raw ? "raw" : json ? "json" : "text"
+                guard let reject = try await RejectStore(connectionString: connection.resolvedConnectionString()).show(id: id.value, tenant: tenant, audit: { connection, reject in
+                    var entry = AuditEntry(tenant: reject.tenant, action: "rejects.show", resource: "rejected_events#\(reject.id)", actor: actor,
+                                           classification: "pii")
+                    entry.rowCounts = ["rejected_events": 1]
+                    entry.details = ["output": output, "source": reject.source, "raw_bytes": String(reject.raw.count)]
+                    try AuditLog.append(entry, on: connection)
+                }) else {
                     throw RejectText.Failure("no rejected line with id \(id.value)")
                 }
                 if json {
@@ -232,6 +245,8 @@ struct RejectsCommand: AsyncParsableCommand {
         var ids: [RejectID] = []
         @OptionGroup var selection: Selection
         @Option(help: "Why, kept with the rejects.") var reason: String?
+        @Option(help: ArgumentHelp("Who is acting, for the audit trail (default: the operating-system user).", valueName: "name"))
+        var actor: String?
         @Flag(help: "Print one JSON object (see above).") var json = false
 
         func validate() throws {
@@ -247,7 +262,7 @@ struct RejectsCommand: AsyncParsableCommand {
             try await RejectText.reportingFailure(json: json) {
                 try await Preflight.check(connection.resolvedConnectionString(), need: .loader(command: "rejects discard"))
                 let summary = try await RejectStore(connectionString: connection.resolvedConnectionString())
-                    .discard(ids: ids.map(\.value), filter: selection.filter, reason: reason)
+                    .discard(ids: ids.map(\.value), filter: selection.filter, reason: reason, audit: audit)
                 if json {
                     print(try RejectText.json(DiscardJSON(discarded: summary.discarded.count, ids: summary.discarded, not_waiting: summary.notWaiting)))
                     return
@@ -256,6 +271,20 @@ struct RejectsCommand: AsyncParsableCommand {
                 if !summary.notWaiting.isEmpty {
                     print("not waiting (replayed, discarded before, or not found): \(summary.notWaiting.map { "#\($0)" }.joined(separator: " "))")
                 }
+            }
+        }
+
+        /// One audit entry per tenant whose rejects were discarded, in the discard's transaction.
+        var audit: @Sendable (isolated PostgresConnection, String, [Int64]) throws -> Void {
+            let actor = ActorName.resolve(actor)
+            let reason = reason
+            let selection = ids.isEmpty ? "source \(self.selection.source ?? "")" : "ids \(ids.map { String($0.value) }.joined(separator: ","))"
+            return { connection, tenant, discarded in
+                var entry = AuditEntry(tenant: tenant, action: "rejects.discard", resource: "rejected_events", actor: actor, classification: "pii")
+                entry.rowCounts = ["rejected_events": Int64(discarded.count)]
+                entry.details = ["selection": String(selection.prefix(2000)), "ids": String(discarded.map(String.init).joined(separator: ",").prefix(2000))]
+                if let reason { entry.details["reason"] = reason }
+                try AuditLog.append(entry, on: connection)
             }
         }
 
