@@ -63,8 +63,9 @@ bench_fresh_database "$DB" "$DAYS"
 #    rewritten), over DAYS days.
 say "generating $((N - S)) recs events and $S of one subject over $DAYS days"
 bounded "$bin" generate --contract recs --count $((N - S)) --seed 1 --days "$DAYS" --tenant bench --output "$OUT/erase-others.ndjson"
-bounded "$bin" generate --contract recs --count "$S" --seed 2 --days "$DAYS" --tenant bench --output "$OUT/erase-subject-raw.ndjson"
-sed -E 's/"userId":"[^"]*"/"userId":"bench-subject"/' "$OUT/erase-subject-raw.ndjson" > "$OUT/erase-subject.ndjson"
+# (About 70 % of recs events name a user: generate more, keep S that do, so the subject has S.)
+bounded "$bin" generate --contract recs --count $((S * 3 / 2 + 1000)) --seed 2 --days "$DAYS" --tenant bench --output "$OUT/erase-subject-raw.ndjson"
+grep '"userId":"' "$OUT/erase-subject-raw.ndjson" | head -n "$S" | sed -E 's/"userId":"[^"]*"/"userId":"bench-subject"/' > "$OUT/erase-subject.ndjson"
 rm -f "$OUT/erase-subject-raw.ndjson"
 subject_lines=$(grep -c '"userId":"bench-subject"' "$OUT/erase-subject.ndjson" || true)
 say "loading them ($subject_lines lines name the subject)"
