@@ -87,6 +87,33 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("verify run while appends commit sees one snapshot: never a false alarm, and every chain it reports is whole")
+    func verifyDuringAppends() async throws {
+        try await TestDatabase.withMigrated { url in
+            try await Self.appendEntries(url, count: 20)
+            let verdicts = try await withThrowingTaskGroup(of: [AuditVerifier.Report].self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await Self.appendEntries(url, count: 60)
+                        return []
+                    }
+                }
+                group.addTask {
+                    var reports: [AuditVerifier.Report] = []
+                    for _ in 0..<15 { reports.append(try await Self.verify(url, batchSize: 3)) }
+                    return reports
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(verdicts.count == 15)
+            for report in verdicts {
+                #expect(report.ok, "\(report.problems)")
+                #expect(report.rows == report.chains.reduce(0) { $0 + $1.head_seq }, "rows seen and heads from different moments")
+            }
+            #expect(try await Self.verify(url).rows == 140)
+        }
+    }
+
     @Test("an UPDATE of one row's resource, by the owner, is named: that row, changed")
     func changedRowIsNamed() async throws {
         try await TestDatabase.withMigrated { url in
