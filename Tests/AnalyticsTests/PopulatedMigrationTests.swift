@@ -24,6 +24,11 @@ struct PopulatedMigrationTests {
         try FileManager.default.copyItem(at: root.appendingPathComponent("sql"), to: oldRoot.appendingPathComponent("sql"))
         // sluice_current_tenant() came with 0011 (its sql/ file reads 0011's tenant_logins).
         try FileManager.default.removeItem(at: oldRoot.appendingPathComponent("sql/sluice_current_tenant.sql"))
+        // The compliance and retention functions came with 0019 and later (some read their columns).
+        for name in try FileManager.default.contentsOfDirectory(atPath: oldRoot.appendingPathComponent("sql").path)
+        where name.hasPrefix("compliance_") || name.hasPrefix("retention_") {
+            try FileManager.default.removeItem(at: oldRoot.appendingPathComponent("sql/\(name)"))
+        }
         for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("migrations").path) where name < "0010" {
             try FileManager.default.copyItem(at: root.appendingPathComponent("migrations/\(name)"), to: oldRoot.appendingPathComponent("migrations/\(name)"))
         }
