@@ -21,7 +21,7 @@ import Postgres
 /// export files. Ledger keys and tombstones are kept at least as long as the loader accepts the
 /// events they guard. Days whose events went are marked for the next refresh. Every transaction that
 /// deletes appends a `retention.apply` audit entry with its counts; a dry run appends one
-/// `retention.apply.dry-run` entry per tenant with the plan.
+/// `retention.apply.dry_run` entry per tenant with the plan.
 ///
 /// Every expiry is measured from one time, `as_of` (the run's start), so a dry run's plan is what a
 /// real run then does when nothing else changes in between.
@@ -223,7 +223,7 @@ public struct Retention: Sendable {
             for tenant in tenants {
                 let counts = audit.counts[tenant] ?? [:]
                 try await ComplianceSession.withTenant(connection, tenant) { connection in
-                    var entry = AuditEntry(tenant: tenant, action: "retention.apply.dry-run", resource: "retention", actor: options.actor, classification: "none")
+                    var entry = AuditEntry(tenant: tenant, action: "retention.apply.dry_run", resource: "retention", actor: options.actor, classification: "none")
                     entry.rowCounts = counts
                     entry.details = ["run_id": runID, "as_of": asOf.description]
                     try AuditLog.append(entry, on: connection)
@@ -283,7 +283,7 @@ public struct Retention: Sendable {
                  gone AS (DELETE FROM public.events AS e USING doomed AS d
                           WHERE e.tenant_id = $1 AND e.id = d.id AND e.occurred_at = d.occurred_at
                           RETURNING (e.occurred_at AT TIME ZONE 'UTC')::date AS day),
-                 marked AS (INSERT INTO public.refresh_dirty_buckets (tenant_id, day) SELECT DISTINCT $1, day FROM gone RETURNING 1)
+                 marked AS (INSERT INTO public.refresh_dirty_buckets (tenant_id, day) SELECT DISTINCT $1::text, day FROM gone RETURNING 1)
             SELECT (SELECT count(*) FROM gone)::int8 AS n, (SELECT count(*) FROM marked)::int8 AS days
             """
         var total: Int64 = 0
@@ -319,12 +319,12 @@ public struct Retention: Sendable {
     private func dropPartition(_ name: String, from: PostgresTimestamp, to: PostgresTimestamp, asOf: PostgresTimestamp, runID: String,
                                options: Options, on connection: PostgresConnection) async throws -> DropOutcome {
         let statements = try await connection.query("""
-            SELECT format('ALTER TABLE public.events DETACH PARTITION public.%I CONCURRENTLY', \(name)) AS detach,
-                   format('ALTER TABLE public.events DETACH PARTITION public.%I FINALIZE', \(name)) AS finalize,
-                   format('ALTER TABLE public.events ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)', \(name), \(from), \(to)) AS attach,
-                   format('public.%I', \(name)) AS qualified,
+            SELECT format('ALTER TABLE public.events DETACH PARTITION public.%I CONCURRENTLY', \(name)::text) AS detach,
+                   format('ALTER TABLE public.events DETACH PARTITION public.%I FINALIZE', \(name)::text) AS finalize,
+                   format('ALTER TABLE public.events ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)', \(name)::text, \(from)::timestamptz, \(to)::timestamptz) AS attach,
+                   format('public.%I', \(name)::text) AS qualified,
                    COALESCE((SELECT i.inhdetachpending FROM pg_catalog.pg_inherits AS i
-                             WHERE i.inhparent = 'public.events'::regclass AND i.inhrelid = to_regclass(format('public.%I', \(name)))), false) AS pending
+                             WHERE i.inhparent = 'public.events'::regclass AND i.inhrelid = to_regclass(format('public.%I', \(name)::text))), false) AS pending
             """)[0]
         let qualified = try statements.decode("qualified", as: String.self)
         // DETACH … CONCURRENTLY runs outside a transaction; lock_timeout bounds its waits.
