@@ -182,20 +182,11 @@ public struct Erasure: Sendable {
 
     // MARK: - Holds
 
-    /// The active legal holds on the subject's users (a category hold stops erasure of every
-    /// subject of the tenant: what it keeps may be theirs).
+    /// The active legal holds that cover the subject (``LegalHolds/blocking(_:connection:)``): a hold
+    /// on one of its user ids, or on a retention category one of its events belongs to.
     static func blockingHolds(_ subject: Subject, on connection: PostgresConnection) async throws -> [BlockingHold] {
-        try await ComplianceSession.withTenant(connection, subject.tenant) { connection in
-            try connection.query("""
-                SELECT h.id, h.reason, h.until, h.user_id, h.category FROM public.legal_holds AS h
-                WHERE h.tenant_id = \(subject.tenant) AND h.released_at IS NULL AND (h.until IS NULL OR h.until > now())
-                  AND (h.user_id = ANY(\(subject.userIds)) OR h.category IS NOT NULL)
-                ORDER BY h.id
-                """).map {
-                BlockingHold(id: try $0.decode("id", as: Int64.self), reason: try $0.decode("reason", as: String.self),
-                             until: try $0.decode("until", as: PostgresTimestamp?.self)?.description,
-                             user_id: try $0.decode("user_id", as: String?.self), category: try $0.decode("category", as: String?.self))
-            }
+        try await LegalHolds.blocking(subject, connection: connection).map {
+            BlockingHold(id: $0.id, reason: $0.reason, until: $0.until, user_id: $0.user_id, category: $0.category)
         }
     }
 

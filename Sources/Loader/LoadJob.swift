@@ -449,10 +449,15 @@ extension Duration {
 
 /// The oldest `occurred_at` the loader accepts.
 enum AcceptedWindow {
-    /// Events older than the longest retention policy would be deleted by retention at once: they
-    /// are rejected with that reason instead (policies are data: `data_retention_policies`).
+    /// Events older than the longest retention policy of an event category would be deleted by
+    /// retention at once: they are rejected with that reason instead (policies are data:
+    /// `data_retention_policies`, and the categories events map to, `retention_event_categories`;
+    /// the bookkeeping's policies, such as the audit trail's, do not widen the window).
     static func oldestOccurredAt(on connection: PostgresConnection) async throws -> Int64 {
-        let rows = try await connection.query("SELECT max(ttl_days) AS days FROM data_retention_policies")
+        let rows = try await connection.query("""
+            SELECT max(p.ttl_days) AS days FROM public.data_retention_policies AS p
+            WHERE p.category IN (SELECT c.category FROM public.retention_event_categories AS c)
+            """)
         guard let days = try rows.first?.decode("days", as: Int64?.self) else { return .min }
         return NormalizationContext.nowMicroseconds() - days * 86_400_000_000
     }

@@ -33,6 +33,7 @@ struct Sluice: AsyncParsableCommand {
             MigrateCommand.self,
             LoadCommand.self,
             RejectsCommand.self,
+            RetentionCommand.self,
             PartitionsCommand.self,
             RefreshCommand.self,
             StatusCommand.self,
