@@ -32,6 +32,11 @@ struct HelpTests {
         (["consume", "kafka"], "-X <key=value>"),
         (["gdpr"], "sluice_compliance"),
         (["gdpr", "erase"], "--dry-run"),
+        (["retention"], "sluice_compliance"),
+        (["retention", "apply"], "detached concurrently"),
+        (["retention", "hold"], "--category"),
+        (["retention", "release"], "retention.release"),
+        (["retention", "holds"], "--all"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")

@@ -27,6 +27,9 @@ enum DefinerRights {
         "public.sluice_audit_append(text, text, text, text, text, text, text[], jsonb, jsonb, text, text)": Reviewed(
             users: ["sluice_loader", "sluice_compliance"],
             reason: "appends to the hash-chained audit trail, which nobody but the owner may write, so that appends cannot rewrite or reorder it"),
+        "public.sluice_retention_tenants()": Reviewed(
+            users: ["sluice_compliance"],
+            reason: "retention governs every tenant, and compliance staff see a tenant's rows only by naming it: it returns the tenant ids that have prunable rows or holds, nothing else"),
         "analytics.set_aside_indexes(regclass)": Reviewed(
             users: ["sluice_refresher"],
             reason: "a full refresh drops a truncated table's indexes to build them by sorting; dropping takes the owner"),
