@@ -152,8 +152,8 @@ struct RetentionTests {
         }
     }
 
-    @Test("a hold placed while the month waits to be dropped keeps it: the rows are checked again on the detached month")
-    func holdPlacedBeforeTheDropIsHonoured() async throws {
+    @Test("a hold placed after the dry run stops the drop it planned: the real run reads the holds again")
+    func holdPlacedAfterTheDryRunIsHonoured() async throws {
         try await TestDatabase.withMigrated { url in
             let months = try await Self.seed(url)
             let retention = Retention(connectionString: url)
@@ -171,6 +171,22 @@ struct RetentionTests {
             #expect(try await Self.exists(url, Self.partition(months.old)))
             #expect(try await Self.count(url, "SELECT count(*)::int AS n FROM events WHERE user_id = 'gus'") == 1)
             #expect(try await Self.count(url, "SELECT count(*)::int AS n FROM events WHERE user_id = 'carol' AND occurred_at < '\(months.mixed)'") == 0)
+        }
+    }
+
+    @Test("an erasure waits for a category hold only when the person has events of that category")
+    func categoryHoldsBlockOnlyTheirCategory() async throws {
+        try await TestDatabase.withMigrated { url in
+            _ = try await Self.seed(url)
+            let compliance = try await ComplianceFixture.compliance(url)
+            let resolver = SubjectResolver(hashKey: try ComplianceFixture.hashKey("acme"))
+            let frank = try await LegalHolds.blocking(try await resolver.resolve(.user("frank"), tenant: "acme", on: compliance), connection: compliance)
+            let dave = try await LegalHolds.blocking(try await resolver.resolve(.user("dave"), tenant: "acme", on: compliance), connection: compliance)
+            let alice = try await LegalHolds.blocking(try await resolver.resolve(.user("alice"), tenant: "acme", on: compliance), connection: compliance)
+            await compliance.close()
+            #expect(frank.map(\.category) == ["transactional"], "frank's purchases are transactional")
+            #expect(dave.isEmpty, "dave has only behavioural events: \(dave)")
+            #expect(alice.map(\.user_id) == ["alice"])
         }
     }
 

@@ -36,6 +36,11 @@ struct HelpTests {
         (["audit", "verify"], "signed checkpoint"),
         (["audit", "list"], "--since"),
         (["rejects", "discard"], "--actor"),
+        (["retention"], "sluice_compliance"),
+        (["retention", "apply"], "detached concurrently"),
+        (["retention", "hold"], "--category"),
+        (["retention", "release"], "retention.release"),
+        (["retention", "holds"], "--all"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")

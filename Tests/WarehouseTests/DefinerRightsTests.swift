@@ -39,6 +39,9 @@ enum DefinerRights {
         "public.sluice_audit_prune(boolean, text)": Reviewed(
             users: ["sluice_compliance"],
             reason: "audit retention: only the owner may delete audit rows and write the signed checkpoints; the caller chooses neither the period nor the rows"),
+        "public.sluice_retention_tenants()": Reviewed(
+            users: ["sluice_compliance"],
+            reason: "retention governs every tenant, and compliance staff see a tenant's rows only by naming it: it returns the tenant ids that have prunable rows or holds, nothing else"),
         "analytics.set_aside_indexes(regclass)": Reviewed(
             users: ["sluice_refresher"],
             reason: "a full refresh drops a truncated table's indexes to build them by sorting; dropping takes the owner"),

@@ -258,6 +258,11 @@ struct PrivilegedPathAttackTests {
         try await Self.withAttackers { url, logins, admin in
             let before = try await Self.roleSnapshot(admin, logins)
             let usersOf = { (signature: String) in DefinerRights.functions[signature]?.users ?? [] }
+            // One real event, of tenant_a: what sluice_retention_tenants() must find.
+            try await admin.execute(unsafeSQL: """
+                SELECT public.sluice_ensure_event_partition(now());
+                INSERT INTO public.events (type, occurred_at, tenant_id, data_json, contract) VALUES ('view', now(), 'tenant_a', '{}', 'recs')
+                """)
             let dimUsersIndexes = try await Self.indexDefinitions(admin, "analytics.dim_users")
             #expect(dimUsersIndexes.count == 2, "\(dimUsersIndexes)")
             let target = try await admin.query("SELECT 'analytics.dim_users'::regclass::oid::bigint AS oid")[0].decode("oid", as: Int64.self)
@@ -406,6 +411,19 @@ struct PrivilegedPathAttackTests {
                             await Self.expectRefused(session, "SELECT * FROM public.sluice_audit_prune(NULL, 'x')", who, sqlState: "22023")
                         } else {
                             await Self.expectRefused(session, prune, who)
+                        }
+                    }
+                    // sluice_retention_tenants(): the real tables' tenants (tenant_a's event), never
+                    // the rows of a temporary events table.
+                    do {
+                        let call = "SELECT array_agg(tenant_id ORDER BY tenant_id) AS tenants FROM public.sluice_retention_tenants()"
+                        if mayUse("public.sluice_retention_tenants()") {
+                            try await session.execute(unsafeSQL: shadowed("INSERT INTO pg_temp.events (id, type, occurred_at, tenant_id, data_json, contract) VALUES (1, 'x', now(), 'tenant_shadow', '{}', 'recs')"))
+                            let tenants = try await session.query(PostgresQuery(unsafeSQL: call))[0].decode("tenants", as: [String]?.self)
+                            try await session.execute(unsafeSQL: "ROLLBACK")
+                            #expect(tenants == ["tenant_a"], "\(who): sluice_retention_tenants() = \(tenants ?? [])")
+                        } else {
+                            await Self.expectRefused(session, call, who)
                         }
                     }
                     if adopted { try await session.execute(unsafeSQL: "RESET ROLE") }

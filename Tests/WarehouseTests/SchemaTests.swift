@@ -99,7 +99,8 @@ struct SchemaTests {
             let categories = try await connection.query("SELECT category FROM data_retention_policies ORDER BY category").map {
                 try $0.decode("category", as: String.self)
             }
-            #expect(categories == ["batch_operations", "clinical_events", "compliance_audit_logs", "events", "gdpr_export_files", "gdpr_export_requests", "rejected_events"])
+            #expect(categories == ["batch_operations", "behavioural", "compliance_audit_logs", "event_idempotency_keys", "gdpr_export_files", "gdpr_export_requests",
+                                   "load_checkpoints", "medical", "operational", "pii", "rejected_events", "suppression_tombstones", "transactional"])
             let docs = try String(contentsOf: SchemaFixture.repositoryRoot.appendingPathComponent("docs/operations.md"), encoding: .utf8)
             for category in categories { #expect(docs.contains("`\(category)`"), "docs/operations.md does not document \(category)") }
         }
