@@ -26,11 +26,6 @@ import Postgres
 /// Every expiry is measured from one time, `as_of` (the run's start), so a dry run's plan is what a
 /// real run then does when nothing else changes in between.
 public struct Retention: Sendable {
-    /// Prunes the audit trail past its policy (`AuditLog.pruneExpired`, the audit trail's own
-    /// command): given the connection, the run's `as_of` and whether the run is dry, it returns the
-    /// rows it removed (or would). Retention never deletes audit rows itself.
-    public typealias AuditTrailPruner = @Sendable (_ connection: PostgresConnection, _ asOf: PostgresTimestamp, _ dryRun: Bool) async throws -> Int64
-
     public struct Options: Sendable {
         public var actor: String
         /// Plan only: report exactly what a real run would do, change nothing (audited as such).
@@ -81,11 +76,9 @@ public struct Retention: Sendable {
     }
 
     public let connectionString: String
-    public let auditTrailPruner: AuditTrailPruner?
 
-    public init(connectionString: String, auditTrailPruner: AuditTrailPruner? = nil) {
+    public init(connectionString: String) {
         self.connectionString = connectionString
-        self.auditTrailPruner = auditTrailPruner
     }
 
     /// The tables (and counters) a report counts, in the order the CLI prints them.
@@ -214,9 +207,12 @@ public struct Retention: Sendable {
         }
         report.counts["export_files", default: 0] += try await pruneExportFiles(tenants: tenants, asOf: asOf, runID: runID, options: options, audit: &audit,
                                                                                  on: connection)
-        if let auditTrailPruner {
-            report.counts["compliance_audit_logs"] = try await auditTrailPruner(connection, asOf, options.dryRun)
-        }
+        // The audit trail past its own policy: the owner's function removes only each chain's
+        // expired prefix, behind a signed checkpoint (AuditLog.pruneExpired); a prefix that does
+        // not verify is refused, and the run stops saying so. Retention never deletes audit rows
+        // itself.
+        let pruned = try await AuditLog.pruneExpired(on: connection, dryRun: options.dryRun, actor: options.actor)
+        report.counts["compliance_audit_logs"] = pruned.chains.reduce(0) { $0 + $1.pruned_rows }
 
         // 3. A dry run is audited as such, with its plan.
         if options.dryRun {

@@ -62,6 +62,9 @@ struct PopulatedMigrationTests {
                                                        alias VARCHAR(255) NOT NULL, marked_at TIMESTAMPTZ NOT NULL DEFAULT now(),
                                                        PRIMARY KEY (tenant_id, id))
                 """)
+            // …and takes its accepted window from the event categories 0025 maps (a stand-in here,
+            // mapping none: the window is open; dropped before the migrations create the real one).
+            try await connection.execute(unsafeSQL: "CREATE TABLE retention_event_categories (category VARCHAR(64))")
             // Loaded and refreshed as the owner, as before this version.
             var options = LoadOptions(connectionString: url)
             options.tenant = "acme"
@@ -71,6 +74,7 @@ struct PopulatedMigrationTests {
             _ = try await RefreshJob(connectionString: url).run(full: false)
             let before = try await AnalyticsFixture.snapshot(url)
 
+            try await connection.execute(unsafeSQL: "DROP TABLE retention_event_categories")
             let report = try await Migrator(files: SchemaFiles(root: root)).run(on: connection)
             // Exactly the migrations after 0009 are applied, the tenant-isolation ones among them.
             let later = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("migrations").path)
