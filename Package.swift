@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "Compliance",
-            dependencies: ["Postgres", "EventContracts", "Loader"]
+            dependencies: ["Postgres", "EventContracts", "Loader", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Queues",

@@ -10,6 +10,6 @@ struct GDPRCommand: AsyncParsableCommand {
             the user (docs/compliance.md). Run as a member of sluice_compliance, with \
             SLUICE_PII_HASH_SECRET set as for the loader. Every request is audited.
             """,
-        subcommands: [GDPREraseCommand.self]
+        subcommands: [GDPRFindCommand.self, GDPRExportCommand.self, GDPREraseCommand.self, GDPRStatusCommand.self, GDPRListCommand.self]
     )
 }
