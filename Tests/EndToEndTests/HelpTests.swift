@@ -32,6 +32,10 @@ struct HelpTests {
         (["consume", "kafka"], "-X <key=value>"),
         (["gdpr"], "sluice_compliance"),
         (["gdpr", "erase"], "--dry-run"),
+        (["gdpr", "find"], "shared aliases"),
+        (["gdpr", "export"], "manifest.json"),
+        (["gdpr", "status"], "--tenant"),
+        (["gdpr", "list"], "newest first"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")
