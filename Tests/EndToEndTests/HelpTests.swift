@@ -41,6 +41,10 @@ struct HelpTests {
         (["retention", "hold"], "--category"),
         (["retention", "release"], "retention.release"),
         (["retention", "holds"], "--all"),
+        (["gdpr", "find"], "shared aliases"),
+        (["gdpr", "export"], "manifest.json"),
+        (["gdpr", "status"], "--tenant"),
+        (["gdpr", "list"], "newest first"),
     ]
 
     @Test("the root help lists exactly the commands that exist, and explains the connection")
