@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make demo` and `make test` (README.md).
-.PHONY: demo test build release bench-validate bench-load bench-refresh bench-bi bench-queue db-start db-stop clean
+.PHONY: demo test build release bench-validate bench-load bench-refresh bench-bi bench-queue bench-gdpr db-start db-stop clean
 
 demo:
 	@scripts/demo.sh
@@ -27,6 +27,10 @@ bench-bi:
 
 bench-queue:
 	scripts/bench-queue.sh
+
+# The export, then the erasure (scripts/bench-gdpr-erase.sh); on demand, not part of make test.
+bench-gdpr:
+	scripts/bench-gdpr.sh
 
 db-start:
 	swift build --product sluice && "$$(swift build --show-bin-path)/sluice" db start

@@ -158,7 +158,7 @@ public struct LocalCluster: Sendable {
             shared_buffers = 256MB
             max_wal_size = 4GB
             checkpoint_timeout = 15min
-            max_connections = 200
+            max_connections = 400
             log_min_messages = warning
             log_line_prefix = '%m [%p] %q%u@%d '
 
