@@ -30,6 +30,21 @@ public enum ComplianceSession {
         }
     }
 
+    /// Opens a compliance connection (`open`), runs `body` on it and closes it, also when `body`
+    /// throws: what every compliance job's `run` does.
+    public static func withConnection<T: Sendable>(_ connectionString: String, command: String,
+                                                   _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await open(connectionString, command: command)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
     /// Runs `body` in one transaction that sees (and may change) only `tenant`'s rows.
     public static func withTenant<T: Sendable>(_ connection: PostgresConnection, _ tenant: String,
                                                _ body: @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {

@@ -81,14 +81,8 @@ public struct Erasure: Sendable {
     ]
 
     public func run(_ options: Options, progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
-        let connection = try await ComplianceSession.open(connectionString, command: "gdpr erase")
-        do {
-            let report = try await run(options, on: connection, progress: progress)
-            await connection.close()
-            return report
-        } catch {
-            await connection.close()
-            throw error
+        try await ComplianceSession.withConnection(connectionString, command: "gdpr erase") { connection in
+            try await run(options, on: connection, progress: progress)
         }
     }
 

@@ -86,14 +86,8 @@ public struct Export: Sendable {
     }
 
     public func run(_ options: Options, progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
-        let connection = try await ComplianceSession.open(connectionString, command: "gdpr export")
-        do {
-            let report = try await run(options, on: connection, progress: progress)
-            await connection.close()
-            return report
-        } catch {
-            await connection.close()
-            throw error
+        try await ComplianceSession.withConnection(connectionString, command: "gdpr export") { connection in
+            try await run(options, on: connection, progress: progress)
         }
     }
 

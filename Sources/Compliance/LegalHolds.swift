@@ -158,7 +158,7 @@ public enum LegalHolds {
     static func time(_ text: String, on connection: PostgresConnection) async throws -> PostgresTimestamp {
         do {
             return try await connection.query("SELECT \(text)::timestamptz AS t")[0].decode("t", as: PostgresTimestamp.self)
-        } catch let error as PostgresError {
+        } catch {
             throw ComplianceError("--until \(text): not a time (\(error.message)); write e.g. 2027-01-31 or 2027-01-31T12:00:00Z")
         }
     }

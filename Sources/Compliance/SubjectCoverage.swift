@@ -48,14 +48,8 @@ public struct SubjectCoverage: Sendable {
     }
 
     public func run(tenant: String, subject name: SubjectName, actor: String) async throws -> Report {
-        let connection = try await ComplianceSession.open(connectionString, command: "gdpr find")
-        do {
-            let report = try await run(tenant: tenant, subject: name, actor: actor, on: connection)
-            await connection.close()
-            return report
-        } catch {
-            await connection.close()
-            throw error
+        try await ComplianceSession.withConnection(connectionString, command: "gdpr find") { connection in
+            try await run(tenant: tenant, subject: name, actor: actor, on: connection)
         }
     }
 
