@@ -273,9 +273,12 @@ final class BatchWriter {
 
             // Erased subjects: checked under the tenant's suppression lock, which an erasure takes
             // exclusively between its tombstones and its deletes (SuppressionList).
+            // (Two statements, not one: the tombstones must be read with a snapshot taken after the
+            // lock was granted, or a batch that waited out an erasure would miss its tombstones.)
             try await SuppressionList.lock(tenant: target.tenant, on: connection)
             try await suppression.update(tenant: target.tenant, on: connection)
-            let suppressed = try suppression.suppressed(batch.accepted.map(\.event), contract: target.contract, key: target.subjectHashKey)
+            let suppressed = suppression.isEmpty ? []
+                : try suppression.suppressed(batch.accepted.map(\.event), contract: target.contract, key: target.subjectHashKey)
             counts.suppressed = suppressed.count
 
             // In-batch duplicates, then the ledger decides which keys are new.
